@@ -1,0 +1,429 @@
+"""`python manage.py seed_demo`: a realistic demo for a newcomer's machine.
+
+Two teams, a user for each role (all with one known password) and cases at
+every stage of the VIG cycle: referred, just started, mid-way through the
+cycles, and closed with end ratings. Films, clips, shared reviews and letters
+are not made here yet: those parts of the product do not exist.
+
+It refuses to run unless DEBUG is on, because the accounts it makes share a
+published password. Running it again changes nothing: when the demo users are
+already there it only prints how to log in.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from cases import services
+from cases.models import (
+    Case,
+    Child,
+    Client,
+    Consent,
+    Goal,
+    GoalRating,
+    HelpingQuestion,
+    RelationshipDescription,
+    Team,
+)
+
+DEMO_PASSWORD = "vig-demo-2026"  # noqa: S105 - demo only; the command refuses to run without DEBUG
+LOGIN_URL = "http://127.0.0.1:8000/"
+
+NORTH = "North Educational Psychology Team"
+SOUTH = "South Early Help Team"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    team: str | None = None
+    supervises: str | None = None
+
+
+# Roles as strings so this table can be read without the model loaded; they
+# are the values of User.Role.
+DEMO_USERS = [
+    DemoUser("admin", "Helen", "Morris", "administrator"),
+    DemoUser("supervisor", "Ruth", "Campbell", "supervisor", team=NORTH, supervises=NORTH),
+    DemoUser("supervisor.south", "Mark", "Jenkins", "supervisor", team=SOUTH, supervises=SOUTH),
+    DemoUser("practitioner", "Priya", "Shah", "practitioner", team=NORTH),
+    DemoUser("practitioner2", "Hannah", "Clarke", "practitioner", team=NORTH),
+    DemoUser("practitioner3", "Ben", "Carter", "practitioner", team=SOUTH),
+]
+
+
+@dataclass
+class DemoGoal:
+    description: str
+    baseline: int
+    hoped_for: int
+    reviews: list[int] = field(default_factory=list)
+    end: int | None = None
+
+
+@dataclass
+class DemoCase:
+    """One case, with every date given as a number of days before today."""
+
+    practitioner: str
+    client_name: str
+    relationship: str
+    child_name: str
+    child_age: int
+    school: str
+    setting: str
+    opened: int
+    # Helping Questions in the order they were agreed: (days ago, text).
+    questions: list[tuple[int, str]] = field(default_factory=list)
+    goals: list[DemoGoal] = field(default_factory=list)
+    # Days ago of review 1, 2, ...: one per review score in the goals.
+    reviews_on: list[int] = field(default_factory=list)
+    before: dict[str, str] = field(default_factory=dict)
+    after: dict[str, str] = field(default_factory=dict)
+    closed: int | None = None
+    # (purpose, given days ago, withdrawn days ago or None)
+    consents: list[tuple[str, int, int | None]] = field(default_factory=list)
+    given_by: str = ""
+    use_date_of_birth: bool = True
+
+
+H, S, E = Case.Setting.HOME, Case.Setting.SCHOOL, Case.Setting.EARLY_YEARS
+P = Consent.Purpose
+
+DEMO_CASES = [
+    # Referred: only the client and the child so far.
+    DemoCase(
+        practitioner="practitioner",
+        client_name="Lauren Hughes",
+        relationship="mother",
+        child_name="Sam",
+        child_age=7,
+        school="Riverside Primary",
+        setting=H,
+        opened=6,
+    ),
+    # Active, just started: the initial meeting is done.
+    DemoCase(
+        practitioner="practitioner",
+        client_name="Daniel Okafor",
+        relationship="father",
+        child_name="Amara",
+        child_age=4,
+        school="Little Acorns Nursery",
+        setting=E,
+        opened=24,
+        questions=[(12, "How can I help Amara to settle when I drop her off at nursery?")],
+        goals=[
+            DemoGoal("Say goodbye at the nursery door without tears (for both of us)", 2, 7),
+            DemoGoal("Enjoy our walk to nursery together", 4, 8),
+        ],
+        before={
+            "child": "Amara is clever and chatty at home but clings to me at nursery. She notices everything.",
+            "relationship": "Mornings are a rush and we both end up upset. At weekends we are fine.",
+        },
+        consents=[(P.FILMING, 12, None), (P.SUPERVISION, 12, None)],
+    ),
+    # Active, mid-way: two reviews done and a revised Helping Question.
+    DemoCase(
+        practitioner="practitioner",
+        client_name="Karen Lewis",
+        relationship="grandmother",
+        child_name="Jayden",
+        child_age=9,
+        school="St Mark's C of E Primary",
+        setting=H,
+        opened=120,
+        questions=[
+            (105, "How can I get Jayden to do his homework without a battle?"),
+            (50, "How can I help Jayden to tell me when school has been hard, so we can sit down together?"),
+        ],
+        goals=[
+            DemoGoal("Sit down together after school for ten calm minutes", 2, 8, reviews=[4, 6]),
+            DemoGoal("Jayden tells me about his day", 3, 7, reviews=[3, 5]),
+            DemoGoal("Fewer shouting matches at tea time", 2, 8, reviews=[3, 4]),
+        ],
+        reviews_on=[70, 28],
+        before={
+            "child": "Jayden is loving but has a temper. He goes quiet when school has gone badly.",
+            "relationship": "We argue a lot at tea time. I feel like I'm always telling him off.",
+        },
+        consents=[
+            (P.FILMING, 105, None),
+            (P.SUPERVISION, 105, None),
+            (P.INTERVISION, 105, None),
+            (P.TRAINING, 105, None),
+        ],
+    ),
+    # Active, mid-way, and the client has withdrawn consent for supervision.
+    DemoCase(
+        practitioner="practitioner",
+        client_name="Sarah Thompson",
+        relationship="mother",
+        child_name="Mia",
+        child_age=3,
+        school="Sunflowers Children's Centre",
+        setting=H,
+        opened=75,
+        questions=[(62, "How can I help Mia and me to enjoy playing together?")],
+        goals=[
+            DemoGoal("Enjoy reading together at bedtime", 3, 8, reviews=[5]),
+            DemoGoal("Feel confident joining in Mia's games", 2, 7, reviews=[4]),
+        ],
+        reviews_on=[21],
+        before={
+            "child": "Mia is a busy little girl who never stops. She loves the park and the swings.",
+            "relationship": "I love her to bits but I don't really know how to play with her.",
+        },
+        consents=[(P.FILMING, 62, None), (P.SUPERVISION, 62, 10), (P.LETTER_LINK, 62, None)],
+        use_date_of_birth=False,
+    ),
+    # Closed: the full cycle, end ratings and the client's words at the end.
+    DemoCase(
+        practitioner="practitioner",
+        client_name="Michelle Baker",
+        relationship="foster carer",
+        child_name="Tyler",
+        child_age=11,
+        school="Oakfield Primary",
+        setting=H,
+        opened=230,
+        questions=[(215, "How can I help Tyler to feel safe enough to let me help him?")],
+        goals=[
+            DemoGoal("Tyler asks me for help when he is stuck", 1, 7, reviews=[3, 5], end=7),
+            DemoGoal("Bedtimes are calm", 3, 8, reviews=[4, 6], end=8),
+            DemoGoal("We laugh together every day", 4, 9, reviews=[6, 7], end=8),
+        ],
+        reviews_on=[170, 115],
+        before={
+            "child": "Tyler is guarded and independent; he says he's fine when he isn't. Very good at football.",
+            "relationship": "We get on, but he keeps me at arm's length. I'm never sure what he's feeling.",
+        },
+        after={
+            "child": "Tyler is funny and kind. He still likes to do things himself but he lets me in now.",
+            "relationship": "He comes and finds me when something has gone wrong. We have our own jokes.",
+        },
+        closed=40,
+        consents=[
+            (P.FILMING, 215, None),
+            (P.SUPERVISION, 215, None),
+            (P.INTERVISION, 215, None),
+            (P.TRAINING, 215, None),
+            (P.LETTER_LINK, 60, None),
+        ],
+        given_by="Michelle Baker (foster carer) and Tyler's social worker for the local authority",
+    ),
+    # A colleague in the North team, mid-way, without consent for training events.
+    DemoCase(
+        practitioner="practitioner2",
+        client_name="Emma Davies",
+        relationship="mother",
+        child_name="Leo",
+        child_age=6,
+        school="Riverside Primary",
+        setting=S,
+        opened=90,
+        questions=[(80, "How can I help Leo to stay with a game when it gets tricky?")],
+        goals=[
+            DemoGoal("Finish a board game together without Leo storming off", 2, 7, reviews=[4]),
+            DemoGoal("Praise Leo for trying, not only for winning", 5, 9, reviews=[7]),
+        ],
+        reviews_on=[35],
+        before={
+            "child": "Leo is shy with new people but funny at home. He hates losing.",
+            "relationship": "We're close, but I give in too quickly when he gets upset.",
+        },
+        consents=[
+            (P.FILMING, 80, None),
+            (P.SUPERVISION, 80, None),
+            (P.INTERVISION, 80, None),
+            (P.LETTER_LINK, 80, None),
+        ],
+    ),
+    # The South team: one just started, one referred.
+    DemoCase(
+        practitioner="practitioner3",
+        client_name="Gemma Roberts",
+        relationship="mother",
+        child_name="Ruby",
+        child_age=5,
+        school="Meadow Lane Infants",
+        setting=H,
+        opened=30,
+        questions=[(18, "How can I help Ruby to talk to me about her day?")],
+        goals=[
+            DemoGoal("Ruby tells me one thing about school each day", 2, 7),
+            DemoGoal("Bath time is fun again", 3, 8),
+        ],
+        before={
+            "child": "Ruby is a chatterbox with her friends but says 'nothing' when I ask about school.",
+            "relationship": "Since the baby came we don't get much time, just the two of us.",
+        },
+        consents=[(P.FILMING, 18, None), (P.SUPERVISION, 18, None), (P.INTERVISION, 18, None)],
+    ),
+    DemoCase(
+        practitioner="practitioner3",
+        client_name="Paul Evans",
+        relationship="father",
+        child_name="Alfie",
+        child_age=10,
+        school="Hillside Primary",
+        setting=H,
+        opened=3,
+        use_date_of_birth=False,
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo teams, users (one known password) and cases at every stage. Only runs with DEBUG on."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo makes demo accounts with a known password; it only runs with DJANGO_DEBUG on."
+            )
+        User = get_user_model()
+        usernames = [demo.username for demo in DEMO_USERS]
+        existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
+        if existing == set(usernames):
+            self.stdout.write("The demo data is already there: nothing was added.")
+            self.print_logins()
+            return
+        if existing:
+            raise CommandError(
+                "Some demo user names are already taken ("
+                + ", ".join(sorted(existing))
+                + ") but the demo data is not complete. Remove those users, or run seed_demo on a fresh database."
+            )
+
+        with transaction.atomic():
+            users = self.create_users()
+            # Oldest first, so references run in the order the cases opened.
+            for spec in sorted(DEMO_CASES, key=lambda spec: -spec.opened):
+                self.create_case(spec, users)
+
+        self.stdout.write(self.style.SUCCESS(f"Demo data created: {len(users)} users, {len(DEMO_CASES)} cases."))
+        self.print_logins()
+
+    def create_users(self) -> dict:
+        User = get_user_model()
+        teams = {name: Team.objects.get_or_create(name=name)[0] for name in (NORTH, SOUTH)}
+        users = {}
+        for demo in DEMO_USERS:
+            user = User(
+                username=demo.username,
+                first_name=demo.first_name,
+                last_name=demo.last_name,
+                email=f"{demo.first_name}.{demo.last_name}@example.org".lower(),
+                team=teams[demo.team] if demo.team else None,
+            )
+            user.set_role(User.Role(demo.role))
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            if demo.supervises:
+                teams[demo.supervises].supervisors.add(user)
+            users[demo.username] = user
+        return users
+
+    def create_case(self, spec: DemoCase, users: dict) -> Case:
+        today = timezone.localdate()
+
+        def ago(days: int) -> date:
+            return today - timedelta(days=days)
+
+        practitioner = users[spec.practitioner]
+        child = Child(name=spec.child_name, school_or_setting=spec.school)
+        if spec.use_date_of_birth:
+            # Born a few months past the birthday that gives the age at referral.
+            child.date_of_birth = ago(spec.opened) - timedelta(days=round(spec.child_age * 365.25) + 75)
+        else:
+            child.age_at_referral = spec.child_age
+        client = Client(full_name=spec.client_name, relationship_to_child=spec.relationship)
+
+        if spec.closed is not None:
+            status = Case.Status.CLOSED
+        elif spec.questions:
+            status = Case.Status.ACTIVE
+        else:
+            status = Case.Status.REFERRED
+        case = services.create_case(
+            client=client,
+            child=child,
+            practitioner=practitioner,
+            team=practitioner.team,
+            status=status,
+            setting=spec.setting,
+            opened_on=ago(spec.opened),
+            closed_on=ago(spec.closed) if spec.closed is not None else None,
+        )
+
+        for days, text in spec.questions:
+            HelpingQuestion.objects.create(case=case, text=text, agreed_on=ago(days), recorded_by=practitioner)
+
+        start = ago(spec.questions[0][0]) if spec.questions else case.opened_on
+        for position, demo_goal in enumerate(spec.goals, start=1):
+            goal = Goal.objects.create(case=case, description=demo_goal.description, position=position)
+
+            def rate(phase, score, on, review_number=None, goal=goal):
+                GoalRating.objects.create(
+                    goal=goal,
+                    phase=phase,
+                    review_number=review_number,
+                    score=score,
+                    rated_on=on,
+                    recorded_by=practitioner,
+                )
+
+            rate(GoalRating.Phase.BASELINE, demo_goal.baseline, start)
+            rate(GoalRating.Phase.HOPED_FOR, demo_goal.hoped_for, start)
+            for number, (score, days) in enumerate(zip(demo_goal.reviews, spec.reviews_on, strict=True), start=1):
+                rate(GoalRating.Phase.REVIEW, score, ago(days), review_number=number)
+            if demo_goal.end is not None:
+                rate(GoalRating.Phase.END, demo_goal.end, case.closed_on)
+
+        for moment, texts, on in (
+            (RelationshipDescription.Moment.BEFORE, spec.before, start),
+            (RelationshipDescription.Moment.AFTER, spec.after, case.closed_on),
+        ):
+            for subject, text in texts.items():
+                RelationshipDescription.objects.create(
+                    case=case, moment=moment, subject=subject, text=text, recorded_on=on
+                )
+
+        for purpose, given, withdrawn in spec.consents:
+            Consent.objects.create(
+                case=case,
+                purpose=purpose,
+                given_by=spec.given_by or f"{spec.client_name} ({spec.relationship})",
+                given_on=ago(given),
+                withdrawn_on=ago(withdrawn) if withdrawn is not None else None,
+                recorded_by=practitioner,
+            )
+        return case
+
+    def print_logins(self):
+        User = get_user_model()
+        users = {user.username: user for user in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
+        self.stdout.write("")
+        self.stdout.write(f"Start the server (python manage.py runserver) and log in at {LOGIN_URL}")
+        self.stdout.write(f"Every demo account has the password: {DEMO_PASSWORD}")
+        self.stdout.write("")
+        for demo in DEMO_USERS:
+            user = users.get(demo.username)
+            name = user.get_full_name() if user else f"{demo.first_name} {demo.last_name}"
+            role = user.get_role_display() if user else demo.role
+            extra = f", supervises {demo.supervises}" if demo.supervises else (f", {demo.team}" if demo.team else "")
+            self.stdout.write(f"  {demo.username:<18} {role:<14} {name}{extra}")
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.WARNING("These accounts share a published password: never run seed_demo on a real service.")
+        )

@@ -1,0 +1,61 @@
+"""Fixtures shared by every app's tests: a fixed cast of users around one case.
+
+The cast is the role matrix's rows: the case's own practitioner, a practitioner
+in another team, the supervisor of the case's team, a supervisor of another
+team, and an administrator.
+"""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from cases.tests.factories import CaseFactory, TeamFactory
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="North team")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="South team")
+
+
+@pytest.fixture
+def practitioner(team):
+    return UserFactory(username="owner", team=team)
+
+
+@pytest.fixture
+def other_practitioner(other_team):
+    return UserFactory(username="other", team=other_team)
+
+
+@pytest.fixture
+def supervisor(team):
+    user = UserFactory(username="supervisor", supervisor=True)
+    team.supervisors.add(user)
+    return user
+
+
+@pytest.fixture
+def other_supervisor(other_team):
+    user = UserFactory(username="othersupervisor", supervisor=True)
+    other_team.supervisors.add(user)
+    return user
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="admin", administrator=True)
+
+
+@pytest.fixture
+def case(practitioner):
+    return CaseFactory(practitioner=practitioner, team=practitioner.team)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Argon2 is deliberately slow; the tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,5 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class VigAdminConfig(AdminConfig):
+    default_site = "vig.admin.VigAdminSite"

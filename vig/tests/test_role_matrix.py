@@ -1,0 +1,160 @@
+"""Every URL, every role: who gets in, who gets a 403, who is told it does not exist.
+
+The test walks the URLconf, so a new view without a row here fails the suite.
+A case the user may not see answers 404, the same as a missing one; a case
+they may read but not change (a supervisor) answers 403 to every write.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cases.models import Consent
+from cases.tests.factories import ConsentFactory, GoalFactory
+
+ROLES = ["anonymous", "owner", "other_practitioner", "supervisor", "other_supervisor", "administrator"]
+
+LOGIN = 302  # anonymous users are sent to the log-in page
+
+
+def expect(anonymous, owner, other_practitioner, supervisor, other_supervisor, administrator):
+    statuses = [anonymous, owner, other_practitioner, supervisor, other_supervisor, administrator]
+    return dict(zip(ROLES, statuses, strict=True))
+
+
+PUBLIC = expect(200, 200, 200, 200, 200, 200)
+ANY_USER = expect(LOGIN, 200, 200, 200, 200, 200)
+CASE_READ = expect(LOGIN, 200, 404, 200, 404, 200)
+CASE_WRITE = expect(LOGIN, 200, 404, 403, 404, 200)
+CASE_STAFF = expect(LOGIN, 403, 404, 200, 404, 200)
+SUPERVISORS = expect(LOGIN, 403, 403, 200, 200, 200)
+
+# url name -> (method, expected status per role)
+MATRIX = {
+    "home": ("GET", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "healthz": ("GET", PUBLIC),
+    "login": ("GET", PUBLIC),
+    "logout": ("POST", expect(302, 302, 302, 302, 302, 302)),
+    "password_change": ("GET", ANY_USER),
+    "password_change_done": ("GET", ANY_USER),
+    "password_reset": ("GET", PUBLIC),
+    "password_reset_done": ("GET", PUBLIC),
+    "password_reset_confirm": ("GET", PUBLIC),
+    "password_reset_complete": ("GET", PUBLIC),
+    "cases:list": ("GET", ANY_USER),
+    "cases:create": ("GET", ANY_USER),
+    "cases:detail": ("GET", CASE_READ),
+    "cases:edit": ("GET", CASE_WRITE),
+    "cases:helping_question": ("GET", CASE_READ),
+    "cases:goal_create": ("GET", CASE_WRITE),
+    "cases:goal_edit": ("GET", CASE_WRITE),
+    "cases:goal_delete": ("GET", CASE_WRITE),
+    "cases:ratings": ("GET", CASE_WRITE),
+    "cases:descriptions": ("GET", CASE_WRITE),
+    "cases:consent_create": ("GET", CASE_WRITE),
+    "cases:consent_withdraw": ("GET", CASE_WRITE),
+    "cases:audit": ("GET", CASE_STAFF),
+    "audit:list": ("GET", SUPERVISORS),
+}
+
+# Views that change a case: a POST from a role that may not write changes nothing.
+WRITE_URLS = [name for name, (_, expected) in MATRIX.items() if expected is CASE_WRITE] + ["cases:helping_question"]
+
+
+def all_urls(resolver=None, namespace="", params=()):
+    """Yield (name, parameter names) for every named URL pattern."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        entry_params = (*params, *entry.pattern.regex.groupindex)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from all_urls(entry, inner, entry_params)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry_params
+
+
+def project_url_names():
+    # The Django admin has a hundred URLs of its own; it is checked separately below.
+    return {name for name, _ in all_urls() if not name.startswith("admin:")}
+
+
+def test_every_url_is_in_the_matrix():
+    assert project_url_names() == set(MATRIX), "add the new URL to MATRIX with the status each role should get"
+
+
+@pytest.fixture
+def world(case, practitioner, other_practitioner, supervisor, other_supervisor, administrator):
+    goal = GoalFactory(case=case)
+    consent = ConsentFactory(case=case, purpose=Consent.Purpose.SUPERVISION)
+    users = {
+        "anonymous": None,
+        "owner": practitioner,
+        "other_practitioner": other_practitioner,
+        "supervisor": supervisor,
+        "other_supervisor": other_supervisor,
+        "administrator": administrator,
+    }
+    kwargs = {
+        "reference": case.reference,
+        "goal_id": goal.pk,
+        "consent_id": consent.pk,
+        "uidb64": "MQ",
+        "token": "not-a-token",
+    }
+    return users, kwargs
+
+
+def url_for(name, kwargs):
+    params = dict(all_urls())[name]
+    return reverse(name, kwargs={k: kwargs[k] for k in params})
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_role_gets_expected_status(client, world, name, role):
+    users, kwargs = world
+    method, expected = MATRIX[name]
+    if users[role] is not None:
+        client.force_login(users[role])
+    url = url_for(name, kwargs)
+    response = client.post(url) if method == "POST" else client.get(url)
+    assert response.status_code == expected[role], f"{role} {method} {url}"
+    if expected[role] == LOGIN and role == "anonymous" and name != "logout":
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    "role,status", [("anonymous", LOGIN), ("other_practitioner", 404), ("supervisor", 403), ("other_supervisor", 404)]
+)
+@pytest.mark.parametrize("name", sorted(set(WRITE_URLS)))
+def test_roles_that_may_not_write_change_nothing(client, world, case, name, role, status):
+    from audit.models import AuditEvent
+
+    users, kwargs = world
+    if users[role] is not None:
+        client.force_login(users[role])
+    writes_before = AuditEvent.objects.exclude(action__in=["view", "login"]).count()
+    response = client.post(
+        url_for(name, kwargs),
+        {"text": "x", "description": "x", "purpose": "training", "given_by": "x", "withdrawn_on": "2026-10-01"},
+    )
+    assert response.status_code == status
+    assert AuditEvent.objects.exclude(action__in=["view", "login"]).count() == writes_before
+    case.refresh_from_db()
+    assert case.goals.count() == 1
+    assert case.helping_questions.count() == 0
+    assert case.consents.filter(withdrawn_on__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_django_admin_is_for_administrators_only(client, world, role):
+    users, _ = world
+    if users[role] is not None:
+        client.force_login(users[role])
+    admin_urls = ["admin:index", "admin:cases_case_changelist", "admin:accounts_user_changelist"]
+    for url in map(reverse, admin_urls):
+        response = client.get(url)
+        if role == "administrator":
+            assert response.status_code == 200, url
+        else:
+            assert response.status_code == 302, url
+            assert "/admin/login/" in response["Location"]
