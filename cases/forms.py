@@ -123,10 +123,16 @@ class RatingsForm(forms.Form):
         return [{"goal": row["goal"], "fields": [self[name] for name in row["fields"]]} for row in self.rows]
 
     def changes(self):
-        """Yield (goal, phase, new score or None) for each box whose value changed."""
+        """Yield (goal, phase, new score or None) for each box whose value changed.
+
+        A box missing from the POST (a goal added in another tab after this page
+        loaded) is left alone: only a box the user emptied means "not rated".
+        """
         for goal in self.goals:
             for phase in self.PHASES:
                 name = f"goal_{goal.pk}_{phase}"
+                if self.fields[name].widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                    continue
                 if name in self.changed_data:
                     yield goal, phase, self.cleaned_data[name]
 
@@ -165,6 +171,12 @@ class ConsentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.case = case
 
+    def clean_given_on(self):
+        given_on = self.cleaned_data["given_on"]
+        if given_on > timezone.localdate():
+            raise forms.ValidationError("Consent cannot be recorded for a date in the future.")
+        return given_on
+
     def clean_purpose(self):
         purpose = self.cleaned_data["purpose"]
         if self.case.consents.filter(purpose=purpose, withdrawn_on__isnull=True).exists():
@@ -185,4 +197,6 @@ class WithdrawConsentForm(forms.Form):
         withdrawn_on = self.cleaned_data["withdrawn_on"]
         if withdrawn_on < self.consent.given_on:
             raise forms.ValidationError("Consent cannot be withdrawn before it was given.")
+        if withdrawn_on > timezone.localdate():
+            raise forms.ValidationError("Record a withdrawal on the day it happens, not in advance.")
         return withdrawn_on

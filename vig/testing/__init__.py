@@ -1,0 +1,1 @@
+"""Test support that is not a test: pytest plugins shared by every app's tests."""
