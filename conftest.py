@@ -10,6 +10,8 @@ import pytest
 from accounts.tests.factories import UserFactory
 from cases.tests.factories import CaseFactory, TeamFactory
 
+pytest_plugins = ["vig.testing.browser"]
+
 
 @pytest.fixture
 def team(db):

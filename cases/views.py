@@ -26,12 +26,14 @@ from .models import Case, Goal, GoalRating, RelationshipDescription
 Action = AuditEvent.Action
 
 
-def get_case_for_user(request, reference: str, *, edit: bool = False) -> Case:
+def get_case_for_user(request, reference: str, *, edit: bool = False, audit: bool = True) -> Case:
     """The one way a view reaches a case.
 
     A case the user may not see is a 404, the same as one that does not exist.
     A case they may see but not change (a supervisor reading a practitioner's
-    record) is a 403 for every write. Every GET of a case page is audited.
+    record) is a 403 for every write. Every GET of a case page is audited;
+    media requests (a video asks for dozens of byte ranges) pass audit=False
+    and are covered by the audited page that embeds them.
     """
     case = get_object_or_404(
         Case.objects.visible_to(request.user).select_related("client", "child", "practitioner", "team"),
@@ -39,7 +41,7 @@ def get_case_for_user(request, reference: str, *, edit: bool = False) -> Case:
     )
     if edit and not case.is_editable_by(request.user):
         raise PermissionDenied("Only the case's practitioner can change this record.")
-    if request.method == "GET":
+    if audit and request.method == "GET":
         record(request, Action.VIEW, case)
     return case
 
@@ -110,6 +112,7 @@ def case_detail(request, reference):
         "goals": goals,
         "descriptions": _descriptions_grid(case),
         "consents": case.consent_overview(),
+        "films": case.films.select_related("case"),
     }
     return render(request, "cases/case_detail.html", context)
 

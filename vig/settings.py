@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "cases",
+    "clips",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not memory, so a real Celery worker started by the tests shares it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -181,13 +184,18 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+    ("vendor/tus", BASE_DIR / "node_modules" / "tus-js-client" / "dist"),
 ]
 
 # Media: a private folder on disk, or an S3-compatible bucket when a bucket name
 # is given. Either way files are only ever handed out by views that check access.
 MEDIA_ROOT = DATA_DIR / "media"
-MEDIA_URL = None  # never served directly
+# Media are never served by URL, only by views that check access. A host under
+# .invalid (RFC 2606) makes any accidental storage.url() link dead, and keeps
+# Django's test server from trying to serve media itself.
+MEDIA_URL = "https://media.invalid/"
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+VIG_SIGNED_URL_SECONDS = envint("VIG_SIGNED_URL_SECONDS", 300)
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -197,7 +205,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "default_acl": "private",
             "querystring_auth": True,
-            "querystring_expire": envint("VIG_SIGNED_URL_SECONDS", 300),
+            "querystring_expire": VIG_SIGNED_URL_SECONDS,
             "file_overwrite": False,
         },
     }
@@ -240,6 +248,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ROUTES = {
+    # Long ffmpeg jobs on their own queue, so short jobs never wait behind a transcode.
+    "clips.tasks.process_film_task": {"queue": "media"},
+}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-films": {
+        "task": "clips.tasks.requeue_stalled_films_task",
+        "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
+    },
+    "expire-abandoned-uploads": {"task": "clips.tasks.expire_abandoned_uploads_task", "schedule": 60.0 * 60},
+}
+CELERY_WORKER_SEND_TASK_EVENTS = False
 
 # Email: printed to the console on a developer's machine.
 EMAIL_BACKEND = os.environ.get(
@@ -259,6 +280,26 @@ VIG_SERVICE_CONTACT = os.environ.get("VIG_SERVICE_CONTACT", "")
 
 FFMPEG_BINARY = os.environ.get("VIG_FFMPEG", "ffmpeg")
 FFPROBE_BINARY = os.environ.get("VIG_FFPROBE", "ffprobe")
+
+# Films. Uploads arrive by tus into a scratch folder on the web machine (appending
+# to an object in S3 is not possible); when complete and accepted by ffprobe
+# they move into the media storage.
+VIG_UPLOAD_DIR = Path(os.environ.get("VIG_UPLOAD_DIR", DATA_DIR / "uploads")).resolve()
+VIG_UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+VIG_SCRATCH_DIR = Path(os.environ.get("VIG_SCRATCH_DIR", DATA_DIR / "scratch")).resolve()
+VIG_SCRATCH_DIR.mkdir(parents=True, exist_ok=True)
+VIG_MAX_UPLOAD_BYTES = envint("VIG_MAX_UPLOAD_BYTES", 4 * 1024**3)
+VIG_MAX_FILM_SECONDS = envint("VIG_MAX_FILM_SECONDS", 60 * 60)
+VIG_UPLOAD_EXPIRY_HOURS = envint("VIG_UPLOAD_EXPIRY_HOURS", 24)
+# How long a worker may hold a film without a sign of life before another takes it.
+VIG_TASK_LEASE_SECONDS = envint("VIG_TASK_LEASE_SECONDS", 60)
+VIG_FILM_MAX_ATTEMPTS = envint("VIG_FILM_MAX_ATTEMPTS", 3)
+# How media reaches the browser after the access check: "django" streams it
+# (with Range), "x-accel" hands it to nginx, "s3" redirects to a signed URL.
+VIG_MEDIA_DELIVERY = os.environ.get("VIG_MEDIA_DELIVERY", "s3" if AWS_STORAGE_BUCKET_NAME else "django")
+if VIG_MEDIA_DELIVERY not in {"django", "x-accel", "s3"}:
+    raise ImproperlyConfigured("VIG_MEDIA_DELIVERY must be django, x-accel or s3")
+VIG_X_ACCEL_PREFIX = os.environ.get("VIG_X_ACCEL_PREFIX", "/protected-media/")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

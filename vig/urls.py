@@ -1,12 +1,17 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from accounts.forms import LoginForm
 
 from . import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("cases/", include("clips.urls")),
     path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

@@ -6,10 +6,13 @@ they may read but not change (a supervisor) answers 403 to every write.
 """
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Consent
 from cases.tests.factories import ConsentFactory, GoalFactory
+from clips.models import Film
+from clips.tests.factories import FilmFactory, FilmUploadFactory
 
 ROLES = ["anonymous", "owner", "other_practitioner", "supervisor", "other_supervisor", "administrator"]
 
@@ -28,7 +31,9 @@ CASE_WRITE = expect(LOGIN, 200, 404, 403, 404, 200)
 CASE_STAFF = expect(LOGIN, 403, 404, 200, 404, 200)
 SUPERVISORS = expect(LOGIN, 403, 403, 200, 200, 200)
 
-# url name -> (method, expected status per role)
+TUS_CREATE = {"Tus-Resumable": "1.0.0", "Upload-Length": "10"}
+
+# url name -> (method, expected status per role[, request headers])
 MATRIX = {
     "home": ("GET", expect(LOGIN, 302, 302, 302, 302, 302)),
     "healthz": ("GET", PUBLIC),
@@ -54,10 +59,22 @@ MATRIX = {
     "cases:consent_withdraw": ("GET", CASE_WRITE),
     "cases:audit": ("GET", CASE_STAFF),
     "audit:list": ("GET", SUPERVISORS),
+    "clips:film_upload": ("GET", CASE_WRITE),
+    "clips:film_detail": ("GET", CASE_READ),
+    "clips:film_status": ("GET", CASE_READ),
+    "clips:film_retry": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
+    "clips:film_delete": ("GET", CASE_WRITE),
+    "clips:film_media": ("GET", CASE_READ),
+    # tus answers 403 rather than a redirect to a log-in page a tus client cannot follow.
+    "clips:tus_create": ("POST", expect(403, 201, 404, 403, 404, 201), TUS_CREATE),
+    # An upload belongs to the user who started it: not even an administrator continues another's.
+    "clips:tus_upload": ("HEAD", expect(403, 200, 404, 403, 404, 404), {"Tus-Resumable": "1.0.0"}),
 }
 
 # Views that change a case: a POST from a role that may not write changes nothing.
-WRITE_URLS = [name for name, (_, expected) in MATRIX.items() if expected is CASE_WRITE] + ["cases:helping_question"]
+WRITE_URLS = [name for name, (_, expected, *_headers) in MATRIX.items() if expected is CASE_WRITE] + [
+    "cases:helping_question"
+]
 
 
 def all_urls(resolver=None, namespace="", params=()):
@@ -85,6 +102,8 @@ def test_every_url_is_in_the_matrix():
 def world(case, practitioner, other_practitioner, supervisor, other_supervisor, administrator):
     goal = GoalFactory(case=case)
     consent = ConsentFactory(case=case, purpose=Consent.Purpose.SUPERVISION)
+    film = FilmFactory(case=case, status=Film.Status.FAILED, poster=ContentFile(b"jpeg", name="poster.jpg"))
+    upload = FilmUploadFactory(case=case, created_by=practitioner)
     users = {
         "anonymous": None,
         "owner": practitioner,
@@ -97,6 +116,9 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
         "reference": case.reference,
         "goal_id": goal.pk,
         "consent_id": consent.pk,
+        "film_id": film.pk,
+        "kind": "poster",
+        "upload_id": upload.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
     }
@@ -112,11 +134,11 @@ def url_for(name, kwargs):
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_role_gets_expected_status(client, world, name, role):
     users, kwargs = world
-    method, expected = MATRIX[name]
+    method, expected, *headers = MATRIX[name]
     if users[role] is not None:
         client.force_login(users[role])
     url = url_for(name, kwargs)
-    response = client.post(url) if method == "POST" else client.get(url)
+    response = client.generic(method, url, headers=headers[0] if headers else None)
     assert response.status_code == expected[role], f"{role} {method} {url}"
     if expected[role] == LOGIN and role == "anonymous" and name != "logout":
         assert response["Location"].startswith(reverse("login"))

@@ -1,0 +1,140 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from audit.log import record
+from audit.models import AuditEvent
+from cases.views import get_case_for_user
+
+from . import media, services
+from .delivery import serve_media
+from .forms import FilmDetailsForm
+from .models import Film, FilmUpload
+
+Action = AuditEvent.Action
+
+# What each media kind is, and the name the browser is given for it.
+MEDIA_KINDS = {
+    "playback": ("video/mp4", "mp4"),
+    "poster": ("image/jpeg", "jpg"),
+    "thumbnails": ("image/jpeg", "jpg"),
+}
+
+
+def _film_for(case, film_id) -> Film:
+    return get_object_or_404(case.films, pk=film_id)
+
+
+@login_required
+def film_upload(request, reference):
+    """The upload page; its form posts here once tus has delivered every byte."""
+    case = get_case_for_user(request, reference, edit=True)
+    form = FilmDetailsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        upload = get_object_or_404(FilmUpload, pk=form.cleaned_data["upload_id"], case=case, created_by=request.user)
+        try:
+            film = services.film_from_upload(
+                upload=upload,
+                uploaded_by=request.user,
+                recorded_on=form.cleaned_data["recorded_on"],
+                setting=form.cleaned_data["setting"],
+                activity=form.cleaned_data["activity"],
+            )
+        except media.RejectedMedia as exc:
+            form.add_error(None, f"{exc} Nothing was kept.")
+        else:
+            record(request, Action.CREATE, film)
+            messages.success(request, "Film uploaded. It is being prepared for viewing.")
+            return redirect(film)
+    return render(
+        request,
+        "clips/film_upload.html",
+        {"case": case, "form": form, "has_filming_consent": case.has_consent("filming")},
+    )
+
+
+@login_required
+def film_detail(request, reference, film_id):
+    case = get_case_for_user(request, reference)
+    film = _film_for(case, film_id)
+    return render(
+        request,
+        "clips/film_detail.html",
+        {"case": case, "film": film, "can_edit": case.is_editable_by(request.user), "steps": _steps(film)},
+    )
+
+
+def _steps(film):
+    current = film.step_number()
+    return [
+        {"label": label, "done": i < current or film.is_ready, "current": i == current and not film.is_ready}
+        for i, (_value, label) in enumerate(
+            (s, Film.Step(s).label) for s in Film.STEPS_IN_ORDER if s not in (Film.Step.QUEUED, Film.Step.DONE)
+        )
+    ]
+
+
+@login_required
+def film_status(request, reference, film_id):
+    """Live status for the film page, polled while processing."""
+    case = get_case_for_user(request, reference, audit=False)
+    film = _film_for(case, film_id)
+    return JsonResponse(
+        {
+            "status": film.status,
+            "step": film.step,
+            "step_label": film.get_step_display(),
+            "progress": film.progress,
+            "error": film.error,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@login_required
+@require_POST
+def film_retry(request, reference, film_id):
+    case = get_case_for_user(request, reference, edit=True)
+    film = _film_for(case, film_id)
+    if film.status != Film.Status.FAILED:
+        messages.info(request, "This film is not waiting for a retry.")
+    else:
+        services.retry(film)
+        record(request, Action.UPDATE, film, summary="processing retried")
+        messages.success(request, "Trying again.")
+    return redirect(film)
+
+
+@login_required
+def film_delete(request, reference, film_id):
+    case = get_case_for_user(request, reference, edit=True)
+    film = _film_for(case, film_id)
+    if request.method == "POST":
+        record(request, Action.DELETE, film)
+        services.delete_film(film)
+        messages.success(request, "The film and every file made from it were deleted.")
+        return redirect(case)
+    return render(
+        request, "cases/confirm_delete.html", {"case": case, "object": film, "what": "this film and its clips"}
+    )
+
+
+@login_required
+def film_media(request, reference, film_id, kind):
+    """A film's playback copy, poster or thumbnails, only for those who may see the case."""
+    case = get_case_for_user(request, reference, audit=False)
+    film = _film_for(case, film_id)
+    if kind not in MEDIA_KINDS:
+        raise Http404
+    fieldfile = getattr(film, kind)
+    if not fieldfile:
+        raise Http404
+    content_type, extension = MEDIA_KINDS[kind]
+    return serve_media(
+        request,
+        fieldfile,
+        content_type=content_type,
+        download_name=f"{case.reference}-film-{film.pk}-{kind}.{extension}",
+    )
