@@ -10,7 +10,7 @@ import pytest
 from accounts.tests.factories import UserFactory
 from cases.tests.factories import CaseFactory, TeamFactory
 
-pytest_plugins = ["vig.testing.browser"]
+pytest_plugins = ["vig.testing.browser", "vig.testing.worker"]
 
 
 @pytest.fixture

@@ -240,7 +240,7 @@ def local_copy(fieldfile, folder: Path) -> Iterator[Path]:
         local = Path(storage.path(fieldfile.name))
     except NotImplementedError:  # a bucket has no local path
         local = None
-    if local is not None:
+    if local is not None and local.is_file():
         yield local
         return
     target = folder / "original"
@@ -261,10 +261,16 @@ def clean_orphan_scratch() -> int:
 
 
 def _process_exists(pid: int) -> bool:
+    """True for a running process; a killed one nobody has reaped yet (a zombie) counts as gone."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    except PermissionError:
+    except OSError:  # no /proc: ask the kernel the portable way
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
         return True
-    return True
+    # The state follows the command name, which is in brackets and may hold spaces.
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

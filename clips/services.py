@@ -34,6 +34,12 @@ def film_from_upload(*, upload: FilmUpload, uploaded_by, recorded_on, setting: s
         if not upload.is_complete:
             raise media.RejectedMedia("The upload did not finish. Choose the file again to carry on.")
         info = media.probe(path)
+    except media.RejectedMedia:
+        discard_upload(upload)
+        raise
+    # MediaProcessingError (ffprobe timed out or could not start) is not the
+    # file's fault: the upload is kept so the practitioner can simply try again.
+    try:
         with transaction.atomic():
             film = Film(
                 case=upload.case,
@@ -54,11 +60,15 @@ def film_from_upload(*, upload: FilmUpload, uploaded_by, recorded_on, setting: s
                 film.original.delete(save=False)
                 raise
             pipeline.start_processing(film)
-        return film
     finally:
-        # Accepted (moved into storage) or rejected (keep nothing): the upload is over.
-        path.unlink(missing_ok=True)
-        FilmUpload.objects.filter(pk=upload.pk).delete()
+        # Moved into storage, or the save failed: either way the upload is over.
+        discard_upload(upload)
+    return film
+
+
+def discard_upload(upload: FilmUpload) -> None:
+    Path(upload.path).unlink(missing_ok=True)
+    FilmUpload.objects.filter(pk=upload.pk).delete()
 
 
 def container_extension(info: media.ProbeResult) -> str:

@@ -44,6 +44,8 @@ def film_upload(request, reference):
             )
         except media.RejectedMedia as exc:
             form.add_error(None, f"{exc} Nothing was kept.")
+        except media.MediaProcessingError:
+            form.add_error(None, "The film could not be checked just now. Please try again in a minute.")
         else:
             record(request, Action.CREATE, film)
             messages.success(request, "Film uploaded. It is being prepared for viewing.")
