@@ -66,7 +66,7 @@ def parse_range(header: str, size: int):
     9110 allows; browsers ask for one range at a time.
     """
     match = RANGE_RE.match(header.strip())
-    if not match:
+    if not match or size == 0:
         return None
     first, last = match.groups()
     if first == "" and last == "":

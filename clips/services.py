@@ -23,43 +23,54 @@ class UploadedFile(File):
         return self.name
 
 
-def film_from_upload(*, upload: FilmUpload, uploaded_by, recorded_on, setting: str, activity: str) -> Film:
-    """Turn a complete upload into a Film, or raise RejectedMedia and keep nothing.
+def check_upload(upload: FilmUpload) -> media.ProbeResult:
+    """Let ffprobe read a complete upload before anything trusts it.
 
-    ffprobe reads the file (under its whitelists) before anything else trusts
-    it. Whatever the outcome, the upload and its scratch bytes are gone after.
+    A file that is not an acceptable film is refused and nothing of it is
+    kept. If ffprobe itself fails (a time-out, not the file's fault) the error
+    is raised and the upload kept, so the practitioner can simply try again.
     """
+    if not upload.is_complete:
+        raise ValueError("check_upload needs a complete upload")
     path = Path(upload.path)
     try:
-        if not upload.is_complete:
-            raise media.RejectedMedia("The upload did not finish. Choose the file again to carry on.")
-        info = media.probe(path)
+        if not path.is_file():
+            raise media.RejectedMedia("The uploaded file is no longer on the server. Choose the file again.")
+        return media.probe(path)
     except media.RejectedMedia:
         discard_upload(upload)
         raise
-    # MediaProcessingError (ffprobe timed out or could not start) is not the
-    # file's fault: the upload is kept so the practitioner can simply try again.
+
+
+def film_from_upload(
+    *, upload: FilmUpload, info: media.ProbeResult, uploaded_by, recorded_on, setting: str, activity: str
+) -> Film:
+    """Turn a checked upload into a Film, move its bytes into storage and queue processing.
+
+    Call it inside the caller's transaction (with the audit event); the film
+    is processed once that transaction commits.
+    """
+    path = Path(upload.path)
     try:
-        with transaction.atomic():
-            film = Film(
-                case=upload.case,
-                uploaded_by=uploaded_by,
-                recorded_on=recorded_on,
-                setting=setting,
-                activity=activity,
-                original_name=upload.filename[:255],
-                original_size=path.stat().st_size,
-                source_info=info.as_dict(),
-            )
-            name = film.storage_name("original", container_extension(info))
-            with path.open("rb") as fh:
-                film.original.save(name, UploadedFile(fh, name=str(path)), save=False)
-            try:
-                film.save()
-            except Exception:
-                film.original.delete(save=False)
-                raise
-            pipeline.start_processing(film)
+        film = Film(
+            case=upload.case,
+            uploaded_by=uploaded_by,
+            recorded_on=recorded_on,
+            setting=setting,
+            activity=activity,
+            original_name=upload.filename[:255],
+            original_size=path.stat().st_size,
+            source_info=info.as_dict(),
+        )
+        name = film.storage_name("original", container_extension(info))
+        with path.open("rb") as fh:
+            film.original.save(name, UploadedFile(fh, name=str(path)), save=False)
+        try:
+            film.save()
+        except Exception:
+            film.original.delete(save=False)
+            raise
+        pipeline.start_processing(film)
     finally:
         # Moved into storage, or the save failed: either way the upload is over.
         discard_upload(upload)

@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.log import record
@@ -33,27 +36,45 @@ def film_upload(request, reference):
     case = get_case_for_user(request, reference, edit=True)
     form = FilmDetailsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        upload = get_object_or_404(FilmUpload, pk=form.cleaned_data["upload_id"], case=case, created_by=request.user)
-        try:
-            film = services.film_from_upload(
-                upload=upload,
-                uploaded_by=request.user,
-                recorded_on=form.cleaned_data["recorded_on"],
-                setting=form.cleaned_data["setting"],
-                activity=form.cleaned_data["activity"],
-            )
-        except media.RejectedMedia as exc:
-            form.add_error(None, f"{exc} Nothing was kept.")
-        except media.MediaProcessingError:
-            form.add_error(None, "The film could not be checked just now. Please try again in a minute.")
+        upload = get_object_or_404(
+            FilmUpload.objects.filter(expires_at__gt=timezone.now()),
+            pk=form.cleaned_data["upload_id"],
+            case=case,
+            created_by=request.user,
+        )
+        if not upload.is_complete:
+            # Kept: choosing the same file again resumes it where it stopped.
+            form.add_error(None, "The upload has not finished yet. Choose the same file again to carry on.")
         else:
-            record(request, Action.CREATE, film)
-            messages.success(request, "Film uploaded. It is being prepared for viewing.")
-            return redirect(film)
+            try:
+                info = services.check_upload(upload)
+            except media.RejectedMedia as exc:
+                form.add_error(None, f"{exc} Nothing was kept.")
+            except media.MediaProcessingError:
+                form.add_error(None, "The film could not be checked just now. Please try again in a minute.")
+            else:
+                with transaction.atomic():
+                    film = services.film_from_upload(
+                        upload=upload,
+                        info=info,
+                        uploaded_by=request.user,
+                        recorded_on=form.cleaned_data["recorded_on"],
+                        setting=form.cleaned_data["setting"],
+                        activity=form.cleaned_data["activity"],
+                    )
+                    record(request, Action.CREATE, film)
+                messages.success(request, "Film uploaded. It is being prepared for viewing.")
+                return redirect(film)
     return render(
         request,
         "clips/film_upload.html",
-        {"case": case, "form": form, "has_filming_consent": case.has_consent("filming")},
+        {
+            "case": case,
+            "form": form,
+            "has_filming_consent": case.has_consent("filming"),
+            "max_upload_gb": f"{settings.VIG_MAX_UPLOAD_BYTES / 1024**3:g}",
+            "max_minutes": f"{settings.VIG_MAX_FILM_SECONDS / 60:g}",
+        },
     )
 
 
@@ -69,12 +90,12 @@ def film_detail(request, reference, film_id):
 
 
 def _steps(film):
+    """The visible steps (not "queued" or "done"), each done, under way or to do."""
     current = film.step_number()
     return [
-        {"label": label, "done": i < current or film.is_ready, "current": i == current and not film.is_ready}
-        for i, (_value, label) in enumerate(
-            (s, Film.Step(s).label) for s in Film.STEPS_IN_ORDER if s not in (Film.Step.QUEUED, Film.Step.DONE)
-        )
+        {"label": Film.Step(step).label, "done": i < current or film.is_ready, "current": i == current}
+        for i, step in enumerate(Film.STEPS_IN_ORDER)
+        if step not in (Film.Step.QUEUED, Film.Step.DONE)
     ]
 
 
@@ -103,8 +124,9 @@ def film_retry(request, reference, film_id):
     if film.status != Film.Status.FAILED:
         messages.info(request, "This film is not waiting for a retry.")
     else:
-        services.retry(film)
-        record(request, Action.UPDATE, film, summary="processing retried")
+        with transaction.atomic():
+            services.retry(film)
+            record(request, Action.UPDATE, film, summary="processing retried")
         messages.success(request, "Trying again.")
     return redirect(film)
 
@@ -114,8 +136,9 @@ def film_delete(request, reference, film_id):
     case = get_case_for_user(request, reference, edit=True)
     film = _film_for(case, film_id)
     if request.method == "POST":
-        record(request, Action.DELETE, film)
-        services.delete_film(film)
+        with transaction.atomic():
+            record(request, Action.DELETE, film)  # first: the film has no pk once deleted
+            services.delete_film(film)
         messages.success(request, "The film and every file made from it were deleted.")
         return redirect(case)
     return render(

@@ -13,6 +13,7 @@ from cases.models import (
     HelpingQuestion,
     RelationshipDescription,
 )
+from clips.models import Film
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def debug_on(settings):
 
 def seed() -> str:
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--no-films", stdout=out)
     return out.getvalue()
 
 
@@ -47,7 +48,7 @@ def counts() -> dict:
 def test_refuses_when_debug_is_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="only runs with DJANGO_DEBUG on"):
-        call_command("seed_demo", stdout=StringIO())
+        call_command("seed_demo", "--no-films", stdout=StringIO())
     assert not User.objects.exists()
     assert not Case.objects.exists()
 
@@ -196,3 +197,14 @@ def test_supervisor_sees_the_north_team_only(debug_on):
 
     admin = User.objects.get(username="admin")
     assert Case.objects.visible_to(admin).count() == Case.objects.count()
+
+
+def test_the_demo_has_ready_films_processed_by_the_real_pipeline(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+
+    films = Film.objects.all()
+    assert films.count() == 2
+    for film in films:
+        assert film.status == Film.Status.READY, film.error
+        assert film.playback and film.poster and film.thumbnails

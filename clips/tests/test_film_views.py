@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -215,18 +215,75 @@ def test_a_file_that_is_not_a_film_is_refused_and_nothing_is_kept(
     assert callbacks == []
 
 
-def test_an_unfinished_upload_is_refused_and_nothing_is_kept(owner, case, h264_film, media_root, upload_dir):
+def test_an_unfinished_upload_is_refused_and_kept_so_it_can_resume(owner, case, h264_film, media_root, upload_dir):
     upload = finished_upload(case, h264_film, received=h264_film.stat().st_size // 2)
 
     response = owner.post(upload_url(case), details(upload))
 
     assert response.status_code == 200
-    assertContains(response, "The upload did not finish.")
+    assertContains(response, "The upload has not finished yet. Choose the same file again to carry on.")
+    assert not Film.objects.exists()
+    assert stored_files(media_root) == []
+    assert FilmUpload.objects.filter(pk=upload.pk).exists()
+    assert upload.path.is_file()
+
+
+def test_an_expired_upload_cannot_be_finished(owner, case, h264_film):
+    upload = finished_upload(case, h264_film)
+    FilmUpload.objects.filter(pk=upload.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    response = owner.post(upload_url(case), details(upload))
+
+    assert response.status_code == 404
+    assert not Film.objects.exists()
+
+
+def test_the_upload_is_kept_for_another_go_when_ffprobe_cannot_run(owner, case, h264_film, media_root, settings):
+    """ffprobe failing is not the file's fault: the practitioner tries again without uploading again."""
+    upload = finished_upload(case, h264_film)
+    settings.FFPROBE_BINARY = "/nonexistent/ffprobe"
+
+    response = owner.post(upload_url(case), details(upload))
+
+    assert response.status_code == 200
+    assertContains(response, "The film could not be checked just now.")
+    assert not Film.objects.exists()
+    assert stored_files(media_root) == []
+    assert FilmUpload.objects.filter(pk=upload.pk).exists()
+    assert upload.path.read_bytes() == h264_film.read_bytes()
+
+
+def test_the_upload_can_be_finished_once_ffprobe_runs_again(owner, case, h264_film, settings):
+    upload = finished_upload(case, h264_film)
+    ffprobe = settings.FFPROBE_BINARY
+    settings.FFPROBE_BINARY = "/nonexistent/ffprobe"
+    owner.post(upload_url(case), details(upload))
+    settings.FFPROBE_BINARY = ffprobe
+
+    response = owner.post(upload_url(case), details(upload))
+
+    film = Film.objects.get(case=case)
+    assertRedirects(response, film.get_absolute_url(), fetch_redirect_response=False)
+    assert not FilmUpload.objects.exists()
+
+
+def test_an_upload_whose_bytes_are_gone_is_given_up_not_offered_again(owner, case, h264_film, media_root):
+    """The sweeper may remove an upload's bytes while its row is still there.
+
+    No later try can succeed, so the page must not say "try again in a minute"
+    and the dead upload must not stay behind: the file has to be chosen again.
+    """
+    upload = finished_upload(case, h264_film)
+    upload.path.unlink()
+
+    response = owner.post(upload_url(case), details(upload))
+
+    assert response.status_code == 200
+    assertNotContains(response, "try again in a minute")
     assertContains(response, "Nothing was kept.")
     assert not Film.objects.exists()
     assert stored_files(media_root) == []
     assert not FilmUpload.objects.exists()
-    assert list(upload_dir.iterdir()) == []
 
 
 def test_the_details_without_an_upload_are_refused(owner, case):
@@ -270,6 +327,14 @@ def test_an_upload_to_another_case_cannot_be_finished_on_this_one(owner, case, p
     assert response.status_code == 404
     assert not Film.objects.exists()
     assert FilmUpload.objects.filter(pk=upload.pk, case=other_case).exists()
+
+
+def test_the_upload_page_gives_the_size_limit_that_applies(owner, case, settings):
+    settings.VIG_MAX_UPLOAD_BYTES = 2 * 1024**3
+
+    response = owner.get(upload_url(case))
+
+    assertContains(response, "up to 2 GB")
 
 
 def test_the_upload_page_warns_when_filming_consent_is_missing(owner, case):
@@ -528,6 +593,22 @@ def test_deleting_a_film_is_audited(owner, case, practitioner, django_capture_on
 
     event = AuditEvent.objects.get(action=Action.DELETE, object_type="clips.film", object_id=str(film_id))
     assert (event.actor, event.case) == (practitioner, case)
+
+
+def test_a_delete_that_fails_is_not_audited_as_done(owner, case, media_root, monkeypatch):
+    """The audit event belongs in the same transaction as the change it records (audit/models.py)."""
+    film = with_files(FilmFactory(case=case))
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("the database went away")
+
+    monkeypatch.setattr(Film, "delete", refuse)
+    with pytest.raises(DatabaseError):
+        owner.post(film_url(film, "clips:film_delete"))
+
+    assert Film.objects.filter(pk=film.pk).exists()
+    assert len(stored_files(media_root)) == 4
+    assert not audit_events(Action.DELETE, film).exists()
 
 
 def test_a_deleted_film_is_no_longer_listed_on_the_case(owner, case, django_capture_on_commit_callbacks):

@@ -10,11 +10,14 @@ published password. Running it again changes nothing: when the demo users are
 already there it only prints how to log in.
 """
 
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +34,9 @@ from cases.models import (
     RelationshipDescription,
     Team,
 )
+from clips import pipeline
+from clips.demo import make_demo_film
+from clips.models import Film
 
 DEMO_PASSWORD = "vig-demo-2026"  # noqa: S105 - demo only; the command refuses to run without DEBUG
 LOGIN_URL = "http://127.0.0.1:8000/"
@@ -94,6 +100,8 @@ class DemoCase:
     consents: list[tuple[str, int, int | None]] = field(default_factory=list)
     given_by: str = ""
     use_date_of_birth: bool = True
+    # Films recorded so far: (days ago, activity). Generated, then processed for real.
+    films: list[tuple[int, str]] = field(default_factory=list)
 
 
 H, S, E = Case.Setting.HOME, Case.Setting.SCHOOL, Case.Setting.EARLY_YEARS
@@ -152,6 +160,7 @@ DEMO_CASES = [
             DemoGoal("Fewer shouting matches at tea time", 2, 8, reviews=[3, 4]),
         ],
         reviews_on=[70, 28],
+        films=[(80, "Baking biscuits together"), (35, "Playing a board game after school")],
         before={
             "child": "Jayden is loving but has a temper. He goes quiet when school has gone badly.",
             "relationship": "We argue a lot at tea time. I feel like I'm always telling him off.",
@@ -286,6 +295,11 @@ DEMO_CASES = [
 class Command(BaseCommand):
     help = "Create demo teams, users (one known password) and cases at every stage. Only runs with DEBUG on."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-films", action="store_true", help="Skip generating and processing the demo films (quicker)."
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError(
@@ -308,8 +322,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self.create_users()
             # Oldest first, so references run in the order the cases opened.
-            for spec in sorted(DEMO_CASES, key=lambda spec: -spec.opened):
-                self.create_case(spec, users)
+            cases = [(spec, self.create_case(spec, users)) for spec in sorted(DEMO_CASES, key=lambda s: -s.opened)]
+
+        # After the commit: processing runs the real pipeline, which writes as it goes.
+        if not options["no_films"]:
+            for spec, case in cases:
+                self.add_films(spec, case)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data created: {len(users)} users, {len(DEMO_CASES)} cases."))
         self.print_logins()
@@ -409,6 +427,25 @@ class Command(BaseCommand):
                 recorded_by=practitioner,
             )
         return case
+
+    def add_films(self, spec: DemoCase, case: Case) -> None:
+        today = timezone.localdate()
+        for days_ago, activity in spec.films:
+            film = Film.objects.create(
+                case=case,
+                uploaded_by=case.practitioner,
+                recorded_on=today - timedelta(days=days_ago),
+                setting=Film.Setting.HOME,
+                activity=activity,
+                original_name="demo.mp4",
+            )
+            with tempfile.TemporaryDirectory() as folder:
+                source = make_demo_film(Path(folder) / "demo.mp4")
+                with source.open("rb") as fh:
+                    film.original.save(film.storage_name("original", "mov"), File(fh), save=True)
+            pipeline.process_film(film.pk)
+            film.refresh_from_db()
+            self.stdout.write(f"Demo film for {case.reference}: {film.get_status_display().lower()}.")
 
     def print_logins(self):
         User = get_user_model()
