@@ -8,7 +8,9 @@ CSRF token, and uploads --size bytes to a case with the tus protocol from this p
 (http.client; the body is generated as it is sent, never held in memory or written to a file):
 
   chunked   PATCH requests of --chunk bytes (8 MiB, as tus-js-client does in our page);
-  single    one PATCH with the whole size, the worst an independent client can send.
+  single    one PATCH with the whole size, the worst an independent client can send;
+  rejected  (only when asked for) one PATCH of the whole size that the view refuses without reading
+            its body (a wrong Upload-Offset: 409), to show what the server does with an unread body.
 
 Each mode gets its own fresh server. After warm-up requests (the log-in page for the CSRF cookie,
 then a 1 KiB tus upload created, sent and deleted) the peak RSS is reset (/proc/<pid>/clear_refs)
@@ -53,7 +55,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=parse_bytes, default=2 * GiB, help="bytes to upload (default 2G = 2 GiB)")
     parser.add_argument("--chunk", type=parse_bytes, default=8 * MiB, help="PATCH size when chunked (default 8M)")
-    parser.add_argument("--mode", choices=("chunked", "single", "both"), default="both")
+    parser.add_argument(
+        "--mode", choices=("chunked", "single", "both", "rejected"), default="both", help="both: chunked, then single"
+    )
     parser.add_argument("--interval", type=float, default=0.05, help="RSS sampling interval, seconds (default 0.05)")
     args = parser.parse_args()
     modes = ("chunked", "single") if args.mode == "both" else (args.mode,)
@@ -101,7 +105,9 @@ def run(data_dir: Path, *, size: int, chunk: int, modes: tuple[str, ...], interv
             time.sleep(0.5)
             baseline = server.memory()
             print(f"\n{mode}: web process pid {server.pid}, baseline VmRSS {baseline.rss / MB:.1f} MB", flush=True)
-            result = upload(client, server, size=size, chunk=size if mode == "single" else chunk, interval=interval)
+            result = upload(
+                client, server, size=size, chunk=chunk if mode == "chunked" else size, interval=interval, mode=mode
+            )
             result.mode, result.baseline = mode, baseline
             results.append(result)
             print(
@@ -118,7 +124,7 @@ def run(data_dir: Path, *, size: int, chunk: int, modes: tuple[str, ...], interv
     for r in results:
         rows.append(
             [
-                f"{r.mode} ({'1 PATCH' if r.requests == 1 else f'{r.requests} x {r.chunk / MiB:g} MiB'})",
+                f"{r.mode} ({'1 PATCH' if r.requests == 1 else f'{r.requests} x {human(r.chunk)}'})",
                 f"{r.baseline.rss / MB:.1f}",
                 f"{r.peak_sampled.rss / MB:.1f}",
                 f"{r.hwm / MB:.1f}",
@@ -151,7 +157,8 @@ def run(data_dir: Path, *, size: int, chunk: int, modes: tuple[str, ...], interv
     )
     print(
         "baseline: idle VmRSS after warm-up; peak: highest 50 ms sample; growth: max(peak, VmHWM) - baseline; "
-        "anon growth: RssAnon, peak sample - baseline; .part ok: size and spot-checked bytes match what was sent."
+        "anon growth: RssAnon, peak sample - baseline; .part ok: size and spot-checked bytes match what was sent "
+        "(rejected: nothing was kept)."
     )
     failed = [r.mode for r in results if r.growth > LIMIT_MB * MB or not r.stored_ok]
     if failed:
@@ -293,11 +300,17 @@ class TusClient:
             raise RuntimeError(f"tus creation gave {status}: {body[:300]!r}")
         return urlsplit(headers["Location"]).path
 
-    def patch(self, path: str, offset: int, length: int) -> int:
-        headers = {"Upload-Offset": str(offset), "Content-Type": OFFSET_STREAM, "Content-Length": str(length)}
+    def patch(self, path: str, offset: int, length: int, *, claimed_offset: int | None = None) -> int:
+        """Send `length` bytes from `offset`; return the new offset. With claimed_offset, say the bytes
+        start there instead, which the server must refuse (409); return the offset it reports."""
+        expected = 204 if claimed_offset is None else 409
+        claimed = offset if claimed_offset is None else claimed_offset
+        headers = {"Upload-Offset": str(claimed), "Content-Type": OFFSET_STREAM, "Content-Length": str(length)}
         status, response_headers, body = self.request("PATCH", path, headers, body=pattern_body(offset, length))
-        if status != 204:
-            raise RuntimeError(f"PATCH at {offset} gave {status}: {body[:300]!r}")
+        if status != expected:
+            raise RuntimeError(f"PATCH at {claimed} gave {status}, not {expected}: {body[:300]!r}")
+        if claimed_offset is not None:
+            return int(re.search(rb"at byte (\d+)", body).group(1))
         return int(response_headers["Upload-Offset"])
 
     def head(self, path: str) -> int:
@@ -376,7 +389,7 @@ class Result:
         return max(self.hwm, self.peak_sampled.rss) - self.baseline.rss
 
 
-def upload(client: TusClient, server: WebServer, *, size: int, chunk: int, interval: float) -> Result:
+def upload(client: TusClient, server: WebServer, *, size: int, chunk: int, interval: float, mode: str) -> Result:
     from clips.models import FilmUpload
 
     result = Result(chunk=chunk)
@@ -386,15 +399,19 @@ def upload(client: TusClient, server: WebServer, *, size: int, chunk: int, inter
     sampler.start()
     try:
         started = time.perf_counter()
-        offset = 0
-        while offset < size:
-            length = min(chunk, size - offset)
-            new_offset = client.patch(path, offset, length)
-            if new_offset != offset + length:
-                raise RuntimeError(f"PATCH of {length} at {offset} ended at {new_offset}")
-            offset = new_offset
-            result.requests += 1
-            result.sent += length
+        if mode == "rejected":
+            client.patch(path, 0, size, claimed_offset=1)
+            result.requests, result.sent = 1, size
+        else:
+            offset = 0
+            while offset < size:
+                length = min(chunk, size - offset)
+                new_offset = client.patch(path, offset, length)
+                if new_offset != offset + length:
+                    raise RuntimeError(f"PATCH of {length} at {offset} ended at {new_offset}")
+                offset = new_offset
+                result.requests += 1
+                result.sent += length
         result.seconds = time.perf_counter() - started
         time.sleep(0.2)  # one more sample after the last response
     finally:
@@ -405,7 +422,10 @@ def upload(client: TusClient, server: WebServer, *, size: int, chunk: int, inter
     part = Path(stored.path)
     try:
         result.final_offset = client.head(path)
-        result.stored_ok = stored.offset == size and part.stat().st_size == size and spot_check(part, size)
+        if mode == "rejected":  # nothing kept
+            result.stored_ok = stored.offset == 0 and part.stat().st_size == 0 and result.final_offset == 0
+        else:
+            result.stored_ok = stored.offset == size and part.stat().st_size == size and spot_check(part, size)
     finally:
         client.delete(path)  # tus termination removes the row and the .part
         part.unlink(missing_ok=True)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 WIDTH = 360
 HEIGHT = 190
-LEFT, RIGHT, TOP, BOTTOM = 34, 16, 14, 34
+# Side margins wide enough for a centred "Review 2" under the first and last points.
+LEFT, RIGHT, TOP, BOTTOM = 40, 36, 14, 34
 
 
 @dataclass

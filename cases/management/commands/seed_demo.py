@@ -451,7 +451,7 @@ class Command(BaseCommand):
         User = get_user_model()
         users = {user.username: user for user in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
         self.stdout.write("")
-        self.stdout.write(f"Start the server (python manage.py runserver) and log in at {LOGIN_URL}")
+        self.stdout.write(f"Log in at {LOGIN_URL} (bin/run prints the address it serves on).")
         self.stdout.write(f"Every demo account has the password: {DEMO_PASSWORD}")
         self.stdout.write("")
         for demo in DEMO_USERS:
