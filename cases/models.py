@@ -159,6 +159,12 @@ class Case(models.Model):
             latest.setdefault(consent.purpose, consent)
         return [ConsentState(purpose, label, latest.get(purpose)) for purpose, label in Consent.Purpose.choices]
 
+    def footage_visible_to(self, user) -> bool:
+        """Films, clips and stills show children: the case's practitioner always sees them;
+        anyone else (a supervisor, an administrator) only while the client's consent to
+        showing them in supervision is recorded and not withdrawn."""
+        return self.practitioner_id == user.pk or self.has_consent(Consent.Purpose.SUPERVISION)
+
     def has_consent(self, purpose: str) -> bool:
         """True only when consent for the purpose is recorded and not withdrawn."""
         return self.consents.filter(purpose=purpose, withdrawn_on__isnull=True).exists()

@@ -50,6 +50,14 @@ logger = logging.getLogger(__name__)
 ACCEPTED_FORMATS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
 INPUT_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": ACCEPTED_FORMATS}
 OUTPUT_OPTIONS = {"protocol_whitelist": "file"}
+# Our own intermediates, never an upload: clips/cutting.py joins two raw H.264
+# streams it wrote into its scratch folder and has ffmpeg read the result with
+# the raw "h264" demuxer. That demuxer reads the one file it is given and names
+# no other, so it cannot be turned into a local-file read; even so, run_ffmpeg
+# allows it only for a file inside VIG_SCRATCH_DIR. ACCEPTED_FORMATS, for
+# everything else, does not change.
+SCRATCH_FORMATS = "h264"
+SCRATCH_INPUT_OPTIONS = {"protocol_whitelist": "file", "format_whitelist": SCRATCH_FORMATS}
 
 FILM_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "prores"})
 STILL_PICTURE_CODECS = frozenset({"mjpeg", "png", "bmp", "gif", "webp", "tiff", "jpeg2000", "jpegls"})
@@ -59,6 +67,25 @@ PLAYBACK_KEYFRAME_SECONDS = 1.0
 PLAYBACK_MAX_SHORT_SIDE = 1080
 PLAYBACK_MAX_LONG_SIDE = 1920  # keeps a tall screen recording within H.264 level 4.x
 PLAYBACK_FRAME_RATES = (15, 24, 25, 30, 50, 60)
+# How the playback copy's pictures are encoded. Clips are cut from the playback
+# copy by copying it from a keyframe on and re-encoding only the frames before
+# that keyframe (clips/cutting.py), so the re-encoded frames must carry the very
+# same SPS and PPS (the headers a decoder reads first). Everything that shapes
+# those headers lives here and in playback_x264_options(), used by both encodes:
+# - bf 0: no B-frames, so frames are stored in display order and a copy may end
+#   on any frame (a B-frame would need a later frame the copy leaves out);
+# - stitchable: x264 writes headers from these settings only, never from the
+#   content (it would otherwise put the first frame's quantiser in the PPS).
+PLAYBACK_X264: dict[str, object] = {
+    "c:v": "libx264",
+    "preset": "veryfast",
+    "crf": 23,
+    "profile:v": "high",
+    "pix_fmt": "yuv420p",
+    "bf": 0,
+    "refs": 1,
+    "x264-params": "stitchable=1",
+}
 # HLG or PQ to SDR BT.709: to linear light, to BT.709 primaries, compress the
 # highlights (hable), back to BT.709 video levels, 8-bit.
 TONE_MAP_TO_SDR: tuple[tuple[str, dict[str, object]], ...] = (
@@ -463,9 +490,22 @@ def transcode_playback(
         on_progress(100.0)
 
 
+def playback_x264_options(rate: float) -> dict[str, object]:
+    """PLAYBACK_X264 plus what depends on the frame rate: level, and a keyframe exactly every
+    PLAYBACK_KEYFRAME_SECONDS (never at scene cuts). The GOP length is in the SPS too."""
+    keyframe_every = round(rate * PLAYBACK_KEYFRAME_SECONDS)
+    return {
+        **PLAYBACK_X264,
+        "level:v": "4.1" if rate <= 30 else "4.2",
+        "r": f"{rate:g}",
+        "g": keyframe_every,
+        "keyint_min": keyframe_every,
+        "sc_threshold": 0,
+    }
+
+
 def playback_command(src: Path, out: Path, info: ProbeResult) -> list[str]:
     rate = playback_frame_rate(info)
-    keyframe_every = round(rate * PLAYBACK_KEYFRAME_SECONDS)
     width, height = playback_size(info.width, info.height)
     source = ffmpeg.input(_url(src), **INPUT_OPTIONS)
     # ffmpeg turns the picture upright itself (autorotate) before these filters.
@@ -477,17 +517,8 @@ def playback_command(src: Path, out: Path, info: ProbeResult) -> list[str]:
     streams = [video]
     options: dict[str, object] = {
         "f": "mp4",
-        "c:v": "libx264",
-        "preset": "veryfast",
-        "crf": 23,
-        "profile:v": "high",
-        "level:v": "4.1" if rate <= 30 else "4.2",
-        "pix_fmt": "yuv420p",
+        **playback_x264_options(rate),
         "fps_mode": "cfr",
-        "r": rate,
-        "g": keyframe_every,
-        "keyint_min": keyframe_every,
-        "sc_threshold": 0,
         "force_key_frames": f"expr:gte(t,n_forced*{PLAYBACK_KEYFRAME_SECONDS:g})",
         "map_metadata": -1,
         "map_chapters": -1,
@@ -698,7 +729,8 @@ def run_ffmpeg(
 
 
 def _require_fenced_inputs(args: list[str]) -> None:
-    """Refuse a command with an input that is not whitelisted as INPUT_OPTIONS says."""
+    """Refuse a command with an input that is not whitelisted as INPUT_OPTIONS says
+    (or as SCRATCH_INPUT_OPTIONS says, for a file in the scratch folder)."""
     if "-safe" in args:
         raise ValueError("ffmpeg's concat demuxer is never used here.")
     start = 0
@@ -708,11 +740,19 @@ def _require_fenced_inputs(args: list[str]) -> None:
         options = args[start:position]
         pairs = dict(zip(options, options[1:], strict=False))
         url = args[position + 1] if position + 1 < len(args) else ""
-        if pairs.get("-protocol_whitelist") != "file" or pairs.get("-format_whitelist") != ACCEPTED_FORMATS:
+        formats = pairs.get("-format_whitelist")
+        fenced = formats == ACCEPTED_FORMATS or (formats == SCRATCH_FORMATS and _is_in_scratch_folder(url))
+        if pairs.get("-protocol_whitelist") != "file" or not fenced:
             raise ValueError(f"ffmpeg input {url!r} has no protocol and format whitelist.")
         if not url.startswith("file:/"):
             raise ValueError(f"ffmpeg input {url!r} is not an absolute file: URL.")
         start = position + 2
+
+
+def _is_in_scratch_folder(url: str) -> bool:
+    if not url.startswith("file:/"):
+        return False
+    return Path(url.removeprefix("file:")).resolve().is_relative_to(Path(settings.VIG_SCRATCH_DIR).resolve())
 
 
 def _follow_progress(stdout: IO[bytes] | None, on_progress_seconds: Callable[[float], None] | None) -> None:

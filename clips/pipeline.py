@@ -51,7 +51,7 @@ class FilmGone(Exception):
 
 
 def process_film(film_id: int) -> None:
-    film = claim(film_id)
+    film = claim(Film, film_id)
     if film is None:
         return
     if film.attempts > settings.VIG_FILM_MAX_ATTEMPTS:
@@ -92,25 +92,28 @@ def process_film(film_id: int) -> None:
         logger.info("film %s was deleted or taken over during processing", film_id)
     except (OSError, DatabaseError) as exc:
         # Let the task retry later; free the lease so that retry can claim it.
-        release(film_id)
+        release(Film, film_id)
         raise TransientError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def claim(film_id: int) -> Film | None:
-    """Take the lease on a film that is waiting to be processed, counting the attempt."""
+def claim(model, pk: int):
+    """Take the lease on a film (or clip, or still) waiting to be processed, counting the attempt.
+
+    None when it is not waiting (done, failed, deleted) or another worker holds it.
+    """
     now = timezone.now()
     claimed = (
-        Film.objects.filter(pk=film_id, status=Film.Status.PROCESSING)
+        model.objects.filter(pk=pk, status="processing")
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + lease_length(), attempts=F("attempts") + 1, updated_at=now)
     )
     if not claimed:
         return None
-    return Film.objects.select_related("case").get(pk=film_id)
+    return model.objects.get(pk=pk)
 
 
-def release(film_id: int) -> None:
-    Film.objects.filter(pk=film_id).update(lease_until=None)
+def release(model, pk: int) -> None:
+    model.objects.filter(pk=pk).update(lease_until=None)
 
 
 def lease_length() -> timedelta:
@@ -155,16 +158,16 @@ class Tracker:
             raise FilmGone()
 
 
-def store(film: Film, field: str, path: Path, name: str) -> None:
-    """Save a finished output under its fixed name, replacing an earlier attempt's file."""
-    storage = getattr(film, field).storage
+def store(obj, field: str, path: Path, name: str) -> None:
+    """Save a finished output of a film, clip or still under its fixed name, replacing an earlier attempt's file."""
+    storage = getattr(obj, field).storage
     # Storage APIs never overwrite: they invent a new name. Delete first so
     # the name stays fixed and a re-run leaves exactly one file.
     storage.delete(name)
     with path.open("rb") as fh:
         saved = storage.save(name, File(fh, name=path.name))
-    setattr(film, field, saved)
-    updated = Film.objects.filter(pk=film.pk).update(**{field: saved})
+    setattr(obj, field, saved)
+    updated = type(obj).objects.filter(pk=obj.pk).update(**{field: saved})
     if not updated:
         storage.delete(saved)
         raise FilmGone()
@@ -178,6 +181,7 @@ def finish(film: Film, info: media.ProbeResult, *, thumbnail_count: int, thumbna
         error="",
         lease_until=None,
         duration=info.duration,
+        frame_rate=info.frame_rate,
         width=info.width,
         height=info.height,
         thumbnail_count=thumbnail_count,
@@ -191,25 +195,34 @@ def fail(film: Film, message: str) -> None:
 
 
 def requeue_stalled_films() -> list[int]:
-    """Send again the films whose worker died (lease lapsed) or whose message was lost.
+    """Send again the films, clips and stills whose worker died (lease lapsed) or whose message was lost.
 
-    A film waiting with no lease for more than a few minutes has lost its
-    queue message (the on-disk broker drops a message the moment a worker
-    takes it, so a worker killed then takes the message with it).
+    One waiting with no lease for more than a few minutes has lost its queue
+    message (the on-disk broker drops a message the moment a worker takes
+    it, so a worker killed then takes the message with it). Returns the
+    film ids sent again.
     """
-    from .tasks import process_film_task
+    from .models import Clip, Still
+    from .tasks import process_clip_task, process_film_task, process_still_task
 
+    sent = {}
+    for model, task in ((Film, process_film_task), (Clip, process_clip_task), (Still, process_still_task)):
+        sent[model] = _requeue(model, task)
+    return sent[Film]
+
+
+def _requeue(model, task) -> list[int]:
     now = timezone.now()
-    stalled = Film.objects.filter(status=Film.Status.PROCESSING).filter(
+    stalled = model.objects.filter(status="processing").filter(
         Q(lease_until__lt=now) | Q(lease_until__isnull=True, updated_at__lt=now - timedelta(minutes=5))
     )
     ids = list(stalled.values_list("pk", flat=True))
-    for film_id in ids:
-        # Touch it, so the next sweep does not send a waiting film again at once.
-        Film.objects.filter(pk=film_id, lease_until__isnull=True).update(updated_at=now)
-        process_film_task.delay(film_id)
+    for pk in ids:
+        # Touch it, so the next sweep does not send a waiting one again at once.
+        model.objects.filter(pk=pk, lease_until__isnull=True).update(updated_at=now)
+        task.delay(pk)
     if ids:
-        logger.info("requeued %d stalled film(s)", len(ids))
+        logger.info("requeued %d stalled %s(s)", len(ids), model._meta.verbose_name)
     return ids
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +25,9 @@ MEDIA_KINDS = {
     "poster": ("image/jpeg", "jpg"),
     "thumbnails": ("image/jpeg", "jpg"),
 }
+
+
+NO_FOOTAGE_CONSENT = "The client has not consented to showing their films in supervision."
 
 
 def _film_for(case, film_id) -> Film:
@@ -85,7 +89,14 @@ def film_detail(request, reference, film_id):
     return render(
         request,
         "clips/film_detail.html",
-        {"case": case, "film": film, "can_edit": case.is_editable_by(request.user), "steps": _steps(film)},
+        {
+            "case": case,
+            "film": film,
+            "can_edit": case.is_editable_by(request.user),
+            "can_see_footage": case.footage_visible_to(request.user),
+            "clips": film.clips.in_order().prefetch_related("tags__principle", "tags__element"),
+            "steps": _steps(film),
+        },
     )
 
 
@@ -151,6 +162,8 @@ def film_media(request, reference, film_id, kind):
     """A film's playback copy, poster or thumbnails, only for those who may see the case."""
     case = get_case_for_user(request, reference, audit=False)
     film = _film_for(case, film_id)
+    if not case.footage_visible_to(request.user):
+        raise PermissionDenied(NO_FOOTAGE_CONSENT)
     if kind not in MEDIA_KINDS:
         raise Http404
     fieldfile = getattr(film, kind)

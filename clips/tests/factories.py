@@ -3,7 +3,7 @@ import datetime
 import factory
 
 from cases.tests.factories import CaseFactory
-from clips.models import Film, FilmUpload
+from clips.models import Annotation, Clip, Film, FilmUpload, Still
 
 
 class FilmFactory(factory.django.DjangoModelFactory):
@@ -15,6 +15,8 @@ class FilmFactory(factory.django.DjangoModelFactory):
     activity = "Reading a book"
     status = Film.Status.READY
     step = Film.Step.DONE
+    duration = 12.0
+    frame_rate = 25.0
 
 
 class FilmUploadFactory(factory.django.DjangoModelFactory):
@@ -32,3 +34,34 @@ class FilmUploadFactory(factory.django.DjangoModelFactory):
         if create:
             obj.path.parent.mkdir(parents=True, exist_ok=True)
             obj.path.write_bytes(b"")
+
+
+class ClipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clip
+
+    film = factory.SubFactory(FilmFactory)
+    start_frame = 25
+    end_frame = 99
+    caption = "You waited, and Sam showed you the tower"
+    status = Clip.Status.READY
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class StillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Still
+
+    clip = factory.SubFactory(ClipFactory)
+    frame = 50
+    caption = "Sam looks up at you"
+    status = Still.Status.READY
+
+
+class AnnotationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Annotation
+
+    film = factory.SubFactory(FilmFactory)
+    frame = 120
+    note = "Lovely turn-taking here"

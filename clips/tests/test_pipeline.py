@@ -96,10 +96,10 @@ def test_a_film_another_worker_holds_is_left_alone(case, h264_film):
 
 def test_each_claim_counts_an_attempt(case, h264_film):
     film = waiting_film(case, h264_film)
-    assert pipeline.claim(film.pk) is not None
-    assert pipeline.claim(film.pk) is None, "the lease is held"
+    assert pipeline.claim(Film, film.pk) is not None
+    assert pipeline.claim(Film, film.pk) is None, "the lease is held"
     Film.objects.filter(pk=film.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert pipeline.claim(film.pk).attempts == 2
+    assert pipeline.claim(Film, film.pk).attempts == 2
 
 
 def test_a_film_that_keeps_killing_workers_ends_failed(case, h264_film, settings):

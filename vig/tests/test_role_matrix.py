@@ -11,8 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Consent
 from cases.tests.factories import ConsentFactory, GoalFactory
-from clips.models import Film
-from clips.tests.factories import FilmFactory, FilmUploadFactory
+from clips.tests.factories import AnnotationFactory, ClipFactory, FilmFactory, FilmUploadFactory, StillFactory
 
 ROLES = ["anonymous", "owner", "other_practitioner", "supervisor", "other_supervisor", "administrator"]
 
@@ -62,9 +61,24 @@ MATRIX = {
     "clips:film_upload": ("GET", CASE_WRITE),
     "clips:film_detail": ("GET", CASE_READ),
     "clips:film_status": ("GET", CASE_READ),
-    "clips:film_retry": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
+    "clips:film_retry": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),  # a ready film: told so, sent back
     "clips:film_delete": ("GET", CASE_WRITE),
     "clips:film_media": ("GET", CASE_READ),
+    "clips:analyse": ("GET", CASE_WRITE),
+    "clips:shared_review": ("GET", CASE_READ),
+    "clips:clips_status": ("GET", CASE_READ),
+    "clips:clip_edit": ("GET", CASE_WRITE),
+    "clips:clip_delete": ("GET", CASE_WRITE),
+    "clips:clip_media": ("GET", CASE_READ),
+    "clips:still_image": ("GET", CASE_READ),
+    # Empty posts: the writers get past the gate to a refusal of the empty data (400) or a redirect.
+    "clips:clip_create": ("POST", expect(LOGIN, 400, 404, 403, 404, 400)),
+    "clips:clips_reorder": ("POST", expect(LOGIN, 400, 404, 403, 404, 400)),
+    "clips:clip_move": ("POST", expect(LOGIN, 400, 404, 403, 404, 400)),
+    "clips:annotation_create": ("POST", expect(LOGIN, 400, 404, 403, 404, 400)),
+    "clips:still_create": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
+    "clips:still_delete": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
+    "clips:annotation_delete": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
     # tus answers 403 rather than a redirect to a log-in page a tus client cannot follow.
     "clips:tus_create": ("POST", expect(403, 201, 404, 403, 404, 201), TUS_CREATE),
     # An upload belongs to the user who started it: not even an administrator continues another's.
@@ -102,7 +116,10 @@ def test_every_url_is_in_the_matrix():
 def world(case, practitioner, other_practitioner, supervisor, other_supervisor, administrator):
     goal = GoalFactory(case=case)
     consent = ConsentFactory(case=case, purpose=Consent.Purpose.SUPERVISION)
-    film = FilmFactory(case=case, status=Film.Status.FAILED, poster=ContentFile(b"jpeg", name="poster.jpg"))
+    film = FilmFactory(case=case, poster=ContentFile(b"jpeg", name="poster.jpg"))
+    clip = ClipFactory(film=film, poster=ContentFile(b"jpeg", name="clip-poster.jpg"))
+    still = StillFactory(clip=clip, image=ContentFile(b"jpeg", name="still.jpg"))
+    annotation = AnnotationFactory(film=film)
     upload = FilmUploadFactory(case=case, created_by=practitioner)
     users = {
         "anonymous": None,
@@ -117,6 +134,9 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
         "goal_id": goal.pk,
         "consent_id": consent.pk,
         "film_id": film.pk,
+        "clip_id": clip.pk,
+        "still_id": still.pk,
+        "annotation_id": annotation.pk,
         "kind": "poster",
         "upload_id": upload.pk,
         "uidb64": "MQ",
