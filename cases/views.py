@@ -8,6 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from audit.log import changed_fields, record
 from audit.models import AuditEvent
+from sessions.progress import case_progress, caseload, prefetch_progress
+from sessions.services import can_reopen
+from sessions.timeline import case_timeline
 
 from . import services
 from .forms import (
@@ -48,7 +51,10 @@ def get_case_for_user(request, reference: str, *, edit: bool = False, audit: boo
 
 @login_required
 def case_list(request):
-    """My caseload: a practitioner's own cases, a supervisor's teams' cases too."""
+    """My caseload: a practitioner's own cases, a supervisor's teams' cases too.
+
+    Each case shows its next step; those needing attention come first.
+    """
     cases = Case.objects.visible_to(request.user).select_related("client", "child", "practitioner", "team")
     status = request.GET.get("status", "open")
     if status == "open":
@@ -63,11 +69,22 @@ def case_list(request):
         cases = cases.filter(
             Q(reference__icontains=query) | Q(client__full_name__icontains=query) | Q(child__name__icontains=query)
         )
-    page = Paginator(cases.order_by("status", "-opened_on", "-pk"), 25).get_page(request.GET.get("page"))
+    rows = caseload(cases.order_by("status", "-opened_on", "-pk"))
+    attention = request.GET.get("attention") == "1"
+    if attention:
+        rows = [case for case in rows if case.progress.needs_attention]
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/case_list.html",
-        {"page": page, "status": status, "mine": mine, "query": query, "statuses": Case.Status.choices},
+        {
+            "page": page,
+            "status": status,
+            "mine": mine,
+            "attention": attention,
+            "query": query,
+            "statuses": Case.Status.choices,
+        },
     )
 
 
@@ -102,17 +119,26 @@ def case_create(request):
 @login_required
 def case_detail(request, reference):
     case = get_case_for_user(request, reference)
-    goals = case.goals.prefetch_related("ratings")
+    # Everything the page shows, fetched once: where the case stands, the
+    # timeline, the goal charts and the lists. The cost does not grow with the case.
+    prefetch_progress([case])
+    progress = case_progress(case)
+    questions = list(case.helping_questions.all())
+    timeline_order = "oldest" if request.GET.get("timeline") == "oldest" else "newest"
     context = {
         "case": case,
         "can_edit": case.is_editable_by(request.user),
         "can_read_audit": request.user.is_administrator or request.user.is_supervisor,
-        "helping_question": case.helping_questions.first(),
-        "helping_question_count": case.helping_questions.count(),
-        "goals": goals,
+        "can_reopen": case.is_closed and can_reopen(case, request.user),
+        "helping_question": questions[0] if questions else None,
+        "helping_question_count": len(questions),
+        "goals": case.goals.all(),
         "descriptions": _descriptions_grid(case),
         "consents": case.consent_overview(),
-        "films": case.films.select_related("case"),
+        "films": case.films.all(),
+        "progress": progress,
+        "timeline": case_timeline(case, progress, newest_first=timeline_order == "newest"),
+        "timeline_order": timeline_order,
     }
     return render(request, "cases/case_detail.html", context)
 

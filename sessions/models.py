@@ -55,7 +55,9 @@ class Session(models.Model):
     class Meta:
         ordering = ["held_on", F("starts_at").asc(nulls_first=True), "pk"]
         constraints = [
-            models.CheckConstraint(name="only_a_filming_session_has_a_film", condition=Q(film__isnull=True) | Q(kind="filming")),
+            models.CheckConstraint(
+                name="only_a_filming_session_has_a_film", condition=Q(film__isnull=True) | Q(kind="filming")
+            ),
             models.UniqueConstraint(fields=["film"], name="one_filming_session_per_film"),
         ]
         indexes = [models.Index(fields=["case", "held_on"])]
@@ -107,7 +109,7 @@ class SharedReview(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="shared_reviews",
-        help_text="The film you watched together. Leave it empty if it is not uploaded.",
+        help_text="Leave it empty if the film is not uploaded (yet): you can link it later.",
     )
     clips = models.ManyToManyField("clips.Clip", blank=True, related_name="shared_reviews")
     client_noticed = models.TextField(
@@ -126,7 +128,7 @@ class SharedReview(models.Model):
         max_length=10,
         choices=Plan.choices,
         blank=True,
-        help_text="Usually three cycles. Leave it to decide later: after three reviews the case moves to the ending.",
+        help_text="Left to decide, the case moves to the ending after the third review.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "clips",
+    "sessions.apps.SessionsConfig",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,9 @@ CELERY_BEAT_SCHEDULE = {
     "expire-abandoned-uploads": {"task": "clips.tasks.expire_abandoned_uploads_task", "schedule": 60.0 * 60},
 }
 CELERY_WORKER_SEND_TASK_EVENTS = False
+
+# Sessions: an open case with no session for longer than this needs attention.
+VIG_NO_CONTACT_DAYS = envint("VIG_NO_CONTACT_DAYS", 35)
 
 # Email: printed to the console on a developer's machine.
 EMAIL_BACKEND = os.environ.get(

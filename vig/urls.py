@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("cases/", include("clips.urls")),
+    path("cases/", include("sessions.urls")),
     path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

@@ -21,10 +21,10 @@ pytestmark = pytest.mark.django_db
 
 Phase = GoalRating.Phase
 
-# Session and user (2), the case (1), its view event (1), Helping Question and
-# its count (2), descriptions, consents, goals, ratings, films (5), the session
-# pushed on (3). The same for 2 goals as for 10.
-CASE_PAGE_QUERIES = 14
+# Session and user (2), the case (1), its view event (1), Helping Questions,
+# descriptions, consents, goals, ratings, films, sessions, closings (8: see
+# sessions.progress), the session pushed on (3). The same for 2 goals as for 10.
+CASE_PAGE_QUERIES = 15
 
 
 def ratings_url(case) -> str:

@@ -137,3 +137,18 @@ def gps_playback(gps_film, playback_folder):
 @pytest.fixture(scope="session")
 def numbered_playback(numbered_film, playback_folder):
     return _playback(numbered_film, playback_folder)
+
+
+@pytest.fixture
+def principles(transactional_db):
+    """The principles taxonomy, for transactional tests.
+
+    It is loaded by a data migration; a transactional test before this one
+    flushes every table, taking those rows with it. The migration's own loader
+    puts them back (it is idempotent).
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("clips.migrations.0003_load_principles").load(apps, None)

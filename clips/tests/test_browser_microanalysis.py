@@ -25,7 +25,7 @@ def ready_film(case, numbered_film):
 
 
 def test_a_practitioner_marks_a_clip_with_the_keyboard_and_plays_it(
-    celery_worker_process, live_server, log_in, practitioner, case, ready_film
+    celery_worker_process, principles, live_server, log_in, practitioner, case, ready_film
 ):
     page = log_in(practitioner)
     page.goto(f"{live_server.url}/cases/{case.reference}/films/{ready_film.pk}/analyse/")

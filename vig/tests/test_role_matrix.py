@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.models import Consent
 from cases.tests.factories import ConsentFactory, GoalFactory
 from clips.tests.factories import AnnotationFactory, ClipFactory, FilmFactory, FilmUploadFactory, StillFactory
+from sessions.tests.factories import SessionFactory, SharedReviewFactory
 
 ROLES = ["anonymous", "owner", "other_practitioner", "supervisor", "other_supervisor", "administrator"]
 
@@ -83,6 +84,16 @@ MATRIX = {
     "clips:tus_create": ("POST", expect(403, 201, 404, 403, 404, 201), TUS_CREATE),
     # An upload belongs to the user who started it: not even an administrator continues another's.
     "clips:tus_upload": ("HEAD", expect(403, 200, 404, 403, 404, 404), {"Tus-Resumable": "1.0.0"}),
+    "vig_sessions:session_create": ("GET", CASE_WRITE),
+    "vig_sessions:session_detail": ("GET", CASE_READ),
+    "vig_sessions:session_edit": ("GET", CASE_WRITE),
+    "vig_sessions:session_delete": ("GET", CASE_WRITE),
+    "vig_sessions:review_create": ("GET", CASE_WRITE),
+    "vig_sessions:review_edit": ("GET", CASE_WRITE),
+    "vig_sessions:case_close": ("GET", CASE_WRITE),
+    # The one write a supervisor may make: reversing a closing. The case here is open, so
+    # those allowed are sent back to it; sessions/tests/test_closing.py reopens a closed one.
+    "vig_sessions:case_reopen": ("GET", expect(LOGIN, 302, 404, 302, 404, 302)),
 }
 
 # Views that change a case: a POST from a role that may not write changes nothing.
@@ -121,6 +132,8 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
     still = StillFactory(clip=clip, image=ContentFile(b"jpeg", name="still.jpg"))
     annotation = AnnotationFactory(film=film)
     upload = FilmUploadFactory(case=case, created_by=practitioner)
+    session = SessionFactory(case=case)
+    review = SharedReviewFactory(case=case, film=film)
     users = {
         "anonymous": None,
         "owner": practitioner,
@@ -139,6 +152,8 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
         "annotation_id": annotation.pk,
         "kind": "poster",
         "upload_id": upload.pk,
+        "session_id": session.pk,
+        "review_id": review.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
     }

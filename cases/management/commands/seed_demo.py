@@ -2,8 +2,10 @@
 
 Two teams, a user for each role (all with one known password) and cases at
 every stage of the VIG cycle: referred, just started, mid-way through the
-cycles, and closed with end ratings. Films, clips, shared reviews and letters
-are not made here yet: those parts of the product do not exist.
+cycles, and closed with end ratings. Each case has its sessions (initial
+meeting, filming, shared reviews with what was said, ending), so the caseload
+shows varied next steps; generated films are linked to their filming session
+and review. Clips and letters are not made here yet.
 
 It refuses to run unless DEBUG is on, because the accounts it makes share a
 published password. Running it again changes nothing: when the demo users are
@@ -37,6 +39,7 @@ from cases.models import (
 from clips import pipeline
 from clips.demo import make_demo_film
 from clips.models import Film
+from sessions.models import ClosingEvent, Session, SharedReview
 
 DEMO_PASSWORD = "vig-demo-2026"  # noqa: S105 - demo only; the command refuses to run without DEBUG
 LOGIN_URL = "http://127.0.0.1:8000/"
@@ -93,6 +96,8 @@ class DemoCase:
     goals: list[DemoGoal] = field(default_factory=list)
     # Days ago of review 1, 2, ...: one per review score in the goals.
     reviews_on: list[int] = field(default_factory=list)
+    # Days ago of each filming session, in order; a generated film is linked to the one on its day.
+    filmed: list[int] = field(default_factory=list)
     before: dict[str, str] = field(default_factory=dict)
     after: dict[str, str] = field(default_factory=dict)
     closed: int | None = None
@@ -100,8 +105,28 @@ class DemoCase:
     consents: list[tuple[str, int, int | None]] = field(default_factory=list)
     given_by: str = ""
     use_date_of_birth: bool = True
-    # Films recorded so far: (days ago, activity). Generated, then processed for real.
+    # Films recorded so far: (days ago, activity). Generated, then processed for real;
+    # film N is the one looked at in review N.
     films: list[tuple[int, str]] = field(default_factory=list)
+
+
+# What was said at review 1, 2, 3 of any demo case.
+REVIEW_WORDS = [
+    {
+        "client_noticed": "I didn't realise how much I wait for them now. When I waited, they came back to me.",
+        "practitioner_observations": "Lovely pauses; the client follows the child's lead and names what they see.",
+        "ideas_shared": "Keep giving time before helping. Say out loud what the child is doing.",
+        "next_film_situation": "Tea time at home, ten minutes.",
+        "next_film_focus": "Moments when you wait and the child starts talking.",
+    },
+    {
+        "client_noticed": "We took turns, and I laughed at the same time as them. I liked seeing that.",
+        "practitioner_observations": "Much more turn-taking than in the first film; warm tone of voice throughout.",
+        "ideas_shared": "Use their words back to them. Notice when they look up at you.",
+        "next_film_situation": "Homework or reading together after school.",
+        "next_film_focus": "Building on what they start, rather than starting for them.",
+    },
+]
 
 
 H, S, E = Case.Setting.HOME, Case.Setting.SCHOOL, Case.Setting.EARLY_YEARS
@@ -160,6 +185,7 @@ DEMO_CASES = [
             DemoGoal("Fewer shouting matches at tea time", 2, 8, reviews=[3, 4]),
         ],
         reviews_on=[70, 28],
+        filmed=[80, 35],
         films=[(80, "Baking biscuits together"), (35, "Playing a board game after school")],
         before={
             "child": "Jayden is loving but has a temper. He goes quiet when school has gone badly.",
@@ -188,6 +214,7 @@ DEMO_CASES = [
             DemoGoal("Feel confident joining in Mia's games", 2, 7, reviews=[4]),
         ],
         reviews_on=[21],
+        filmed=[30],
         before={
             "child": "Mia is a busy little girl who never stops. She loves the park and the swings.",
             "relationship": "I love her to bits but I don't really know how to play with her.",
@@ -212,6 +239,7 @@ DEMO_CASES = [
             DemoGoal("We laugh together every day", 4, 9, reviews=[6, 7], end=8),
         ],
         reviews_on=[170, 115],
+        filmed=[185, 130],
         before={
             "child": "Tyler is guarded and independent; he says he's fine when he isn't. Very good at football.",
             "relationship": "We get on, but he keeps me at arm's length. I'm never sure what he's feeling.",
@@ -245,7 +273,8 @@ DEMO_CASES = [
             DemoGoal("Finish a board game together without Leo storming off", 2, 7, reviews=[4]),
             DemoGoal("Praise Leo for trying, not only for winning", 5, 9, reviews=[7]),
         ],
-        reviews_on=[35],
+        reviews_on=[42],
+        filmed=[52],
         before={
             "child": "Leo is shy with new people but funny at home. He hates losing.",
             "relationship": "We're close, but I give in too quickly when he gets upset.",
@@ -268,6 +297,7 @@ DEMO_CASES = [
         setting=H,
         opened=30,
         questions=[(18, "How can I help Ruby to talk to me about her day?")],
+        filmed=[6],
         goals=[
             DemoGoal("Ruby tells me one thing about school each day", 2, 7),
             DemoGoal("Bath time is fun again", 3, 8),
@@ -426,11 +456,66 @@ class Command(BaseCommand):
                 withdrawn_on=ago(withdrawn) if withdrawn is not None else None,
                 recorded_by=practitioner,
             )
+        self.add_sessions(spec, case, ago)
         return case
+
+    def add_sessions(self, spec: DemoCase, case: Case, ago) -> None:
+        """Every contact: initial meeting, calls, filming, reviews (their ratings are linked by number), ending."""
+        practitioner = case.practitioner
+        attendees = f"{spec.client_name} ({spec.relationship}), {spec.child_name}"
+
+        def meet(kind, days, *, minutes, place=Session.Place.HOME, notes=""):
+            return Session.objects.create(
+                case=case,
+                kind=kind,
+                held_on=ago(days),
+                duration_minutes=minutes,
+                place=place,
+                attendees=attendees,
+                notes=notes,
+                recorded_by=practitioner,
+            )
+
+        if spec.questions:
+            meet(
+                Session.Kind.INITIAL,
+                spec.questions[0][0],
+                minutes=60,
+                notes="Agreed how we will work together, the Helping Question and the goals.",
+            )
+        for days, _text in spec.questions[1:]:
+            meet(
+                Session.Kind.OTHER,
+                days,
+                minutes=15,
+                place=Session.Place.PHONE,
+                notes="Talked through rewording the Helping Question.",
+            )
+        for days in spec.filmed:
+            meet(Session.Kind.FILMING, days, minutes=20)
+        for number, days in enumerate(spec.reviews_on, start=1):
+            last = number == len(spec.reviews_on)
+            SharedReview.objects.create(
+                session=meet(Session.Kind.SHARED_REVIEW, days, minutes=45),
+                case=case,
+                number=number,
+                # The review ratings made above carry this number: they are this review's.
+                plan=SharedReview.Plan.ENDING if last and spec.closed is not None else "",
+                **REVIEW_WORDS[(number - 1) % len(REVIEW_WORDS)],
+            )
+        if spec.closed is not None:
+            meet(Session.Kind.ENDING, spec.closed, minutes=60, notes="Final ratings and the client's words now.")
+            ClosingEvent.objects.create(
+                case=case,
+                kind=ClosingEvent.Kind.CLOSED,
+                on=case.closed_on,
+                reason=ClosingEvent.Reason.COMPLETED,
+                by=practitioner,
+            )
 
     def add_films(self, spec: DemoCase, case: Case) -> None:
         today = timezone.localdate()
-        for days_ago, activity in spec.films:
+        for number, (days_ago, activity) in enumerate(spec.films, start=1):
             film = Film.objects.create(
                 case=case,
                 uploaded_by=case.practitioner,
@@ -443,6 +528,9 @@ class Command(BaseCommand):
                 source = make_demo_film(Path(folder) / "demo.mp4")
                 with source.open("rb") as fh:
                     film.original.save(film.storage_name("original", "mov"), File(fh), save=True)
+            # The filming session it was made at, and the review that looked at it.
+            case.sessions.filter(kind=Session.Kind.FILMING, held_on=film.recorded_on, film=None).update(film=film)
+            case.shared_reviews.filter(number=number).update(film=film)
             pipeline.process_film(film.pk)
             film.refresh_from_db()
             self.stdout.write(f"Demo film for {case.reference}: {film.get_status_display().lower()}.")
