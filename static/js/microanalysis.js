@@ -79,9 +79,12 @@
   }
 
   var positionTimer = null;
+  var news = []; // clip status changes held back while a position is about to be said
 
   function say(text) {
     window.clearTimeout(positionTimer); // what was just done matters more than where
+    positionTimer = null;
+    if (news.length) text += " " + news.splice(0).join(" ");
     if (!statusLine) return;
     // The same words twice in a row are not read again unless the text changes.
     statusLine.textContent = text === statusLine.textContent ? text + "\u00a0" : text;
@@ -93,6 +96,12 @@
     positionTimer = window.setTimeout(function () {
       say(describe(currentFrame()));
     }, 400);
+  }
+
+  // News from the server must not cut short, or be cut short by, the position.
+  function sayNews(text) {
+    if (positionTimer === null) say(text);
+    else news.push(text);
   }
 
   var rendered = null;
@@ -112,6 +121,7 @@
   // the latest frame asked for, skipping those in between.
   var sentFrame = null; // the frame of the seek under way
   var sentAt = 0;
+  var paintedSinceSeek = false; // a frame callback came after the seek was sent
 
   function showFrame(frame) {
     frame = clamp(frame);
@@ -130,6 +140,7 @@
     }
     sentFrame = target;
     sentAt = Date.now();
+    paintedSinceSeek = false;
     video.currentTime = (target + 0.5) / fps;
   }
 
@@ -141,8 +152,12 @@
     }
     sentFrame = null;
     target = null;
-    // Bridges the moment before the frame callback confirms the new picture.
-    if (hasFrameCallback) shown = timeFrame();
+    // A seek to the frame already on screen paints nothing new, so no frame
+    // callback comes: currentTime then names the frame. If one did come, it
+    // has the last word, even when it is not the frame asked for: a frame
+    // decoded before a pause can still be painted after it, and Chromium
+    // then sometimes leaves it up.
+    if (hasFrameCallback && !paintedSinceSeek) shown = timeFrame();
     render();
   }
 
@@ -166,6 +181,7 @@
   if (hasFrameCallback) {
     var onFrame = function (now, metadata) {
       shown = clamp(Math.round(metadata.mediaTime * fps));
+      paintedSinceSeek = true;
       video.requestVideoFrameCallback(onFrame);
       frameShown();
     };
@@ -199,8 +215,13 @@
     updatePlayButton();
     // Snap to the frame on screen, so that currentTime agrees with the picture
     // and the next step or mark starts from what the practitioner saw.
-    if (target === null && !video.ended && hasFrameCallback && shown !== null) showFrame(shown);
+    if (target !== null || video.ended) return;
+    var frame = hasFrameCallback && shown !== null ? shown : timeFrame();
+    showFrame(frame);
+    if (pauseToSay) say("Paused at " + describe(frame));
+    pauseToSay = false;
   });
+  var pauseToSay = false;
   video.addEventListener("ended", function () {
     updatePlayButton();
     previewEnd = null;
@@ -224,11 +245,16 @@
     if (video.paused || video.ended) {
       play();
       say(video.playbackRate === 1 ? "Playing" : "Playing at " + rateLabel(video.playbackRate));
-    } else {
+    } else if (hasFrameCallback) {
       var frame = currentFrame();
       video.pause();
       showFrame(frame);
       say("Paused at " + describe(frame));
+    } else {
+      // Without the frame callback, seeking in the same task as pausing
+      // sometimes left another frame up in Chromium: the "pause" listener snaps.
+      pauseToSay = true;
+      video.pause();
     }
   }
 
@@ -333,7 +359,7 @@
       var earlier = marks.out;
       marks.out = marks.in;
       marks.in = earlier;
-      message += " That was before the in mark, so they were swapped: in at frame " + marks.in + ", out at frame " + marks.out + ".";
+      message += " In and out were the wrong way round, so they were swapped: in at frame " + marks.in + ", out at frame " + marks.out + ".";
     }
     if (startInput) startInput.value = marks.in === null ? "" : marks.in;
     if (endInput) endInput.value = marks.out === null ? "" : marks.out;
@@ -359,6 +385,10 @@
     if (marks.in === null || marks.out === null) {
       var missing = marks.in === null && marks.out === null ? "Mark in (I) and mark out (O)" : marks.in === null ? "Mark in (I)" : "Mark out (O)";
       say(missing + " first, then save the clip.");
+      return;
+    }
+    if (marks.out < marks.in) {
+      say("The out mark (frame " + marks.out + ") is before the in mark (frame " + marks.in + "). Mark them again.");
       return;
     }
     if (captionInput && !captionInput.value.trim()) {
@@ -432,7 +462,7 @@
     video.pause();
     showFrame(start);
     previewEnd = clamp(end);
-    previewLabel = clipLabel(item);
+    previewLabel = clipLabel(item).toLowerCase();
     play();
     say("Playing " + previewLabel + ", from " + describe(start) + " to frame " + end + ".");
   }
@@ -638,14 +668,14 @@
     fetch(statusUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (data) {
-        var news = [];
+        var changes = [];
         (data.clips || []).forEach(function (clip) {
           var item = clipList.querySelector('.clip-item[data-clip-id="' + clip.id + '"]');
           if (!item || item.dataset.status === clip.status) return;
           var message = updateClip(item, clip);
-          if (message) news.push(message);
+          if (message) changes.push(message);
         });
-        if (news.length) say(news.join(" "));
+        if (changes.length) sayNews(changes.join(" "));
         if (processingItems().length) window.setTimeout(pollClips, 1500);
       })
       .catch(function () { window.setTimeout(pollClips, 5000); });

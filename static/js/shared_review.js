@@ -187,40 +187,53 @@
     return !!(element && element.closest && element.closest("button, a[href], summary, input, [role=button]"));
   }
 
-  document.addEventListener("keydown", function (event) {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (isTyping(event.target) || !clips.length) return;
-    var key = event.key;
-    var action = null;
-    switch (key) {
+  function keyAction(event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return null;
+    if (isTyping(event.target) || !clips.length) return null;
+    switch (event.key) {
       case " ":
       case "Spacebar":
-        // On the video itself ours replaces the browser's own, which would toggle twice.
-        if (!ownsSpace(event.target)) action = togglePlay;
-        break;
+        return ownsSpace(event.target) ? null : togglePlay;
       case "ArrowRight":
       case "Right":
-        action = actions.next;
-        break;
+        return actions.next;
       case "ArrowLeft":
       case "Left":
-        action = actions.previous;
-        break;
-      default:
-        switch (key.toLowerCase()) {
-          case "k": action = togglePlay; break;
-          case "n": action = actions.next; break;
-          case "p": action = actions.previous; break;
-          case "r": action = replay; break;
-          case "c": action = toggleCaption; break;
-          case "f": action = toggleFullscreen; break;
-        }
+        return actions.previous;
     }
+    switch (event.key.toLowerCase()) {
+      case "k": return togglePlay;
+      case "n": return actions.next;
+      case "p": return actions.previous;
+      case "r": return replay;
+      case "c": return toggleCaption;
+      case "f": return toggleFullscreen;
+    }
+    return null;
+  }
+
+  function onKey(event) {
+    var action = keyAction(event);
     if (!action) return;
     event.preventDefault();
-    if (event.repeat) return; // a held key moves one clip, not through the whole list
+    if (event.target === video) {
+      // The browser's own controls listen on the video itself, before the
+      // page: Space (pressed and released) would play or pause a second time
+      // and the arrows would seek. Ours stand instead.
+      event.stopPropagation();
+    }
+    if (event.type !== "keydown" || event.repeat) return; // a held key moves one clip, not the whole list
     action();
-  });
+  }
+
+  // Capture, so that keys on the focused video reach us before its controls.
+  window.addEventListener("keydown", onKey, true);
+  window.addEventListener("keyup", function (event) {
+    if (event.target === video && keyAction(event)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
 
   if (!clips.length) {
     section.querySelectorAll("[role=toolbar] button").forEach(function (button) { button.disabled = true; });
