@@ -207,11 +207,13 @@ def test_the_analysis_page_lists_each_clip_with_its_frames_length_status_and_tag
 
     response = owner.get(film_url(film))
 
-    assertContains(response, "1. You waited for Sam")
+    assertContains(
+        response, '<h3 class="h6 mb-1"><span class="clip-number">1</span>. You waited for Sam</h3>', html=True
+    )
     assertContains(response, "Frames 25–99 · 3.0 s")
     assertContains(response, '<span class="badge text-bg-secondary me-1">Guiding</span>', html=True)
     assertContains(response, f'<span class="badge text-bg-secondary me-1">{EYE_CONTACT_READS}</span>', html=True)
-    assertContains(response, "2. Sam shows you")
+    assertContains(response, '<h3 class="h6 mb-1"><span class="clip-number">2</span>. Sam shows you</h3>', html=True)
     assertContains(response, "Frames 200–249 · 2.0 s")
     assertContains(response, "Being cut")
     assertContains(response, "The clip could not be cut.")
