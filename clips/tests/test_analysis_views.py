@@ -210,11 +210,12 @@ def test_the_analysis_page_lists_each_clip_with_its_frames_length_status_and_tag
     assertContains(
         response, '<h3 class="h6 mb-1"><span class="clip-number">1</span>. You waited for Sam</h3>', html=True
     )
-    assertContains(response, "Frames 25–99 · 3.0 s")
+    assertContains(response, "00:00:01:00 to 00:00:03:24")
+    assertContains(response, "frames 25–99 · 3.0 s")
     assertContains(response, '<span class="badge text-bg-secondary me-1">Guiding</span>', html=True)
     assertContains(response, f'<span class="badge text-bg-secondary me-1">{EYE_CONTACT_READS}</span>', html=True)
     assertContains(response, '<h3 class="h6 mb-1"><span class="clip-number">2</span>. Sam shows you</h3>', html=True)
-    assertContains(response, "Frames 200–249 · 2.0 s")
+    assertContains(response, "frames 200–249 · 2.0 s")
     assertContains(response, "Being cut")
     assertContains(response, "The clip could not be cut.")
 
@@ -224,7 +225,7 @@ def test_the_analysis_page_lists_the_noted_moments(owner, film):
 
     response = owner.get(film_url(film))
 
-    assertContains(response, "Frame 120")
+    assertContains(response, "00:00:04:20 (frame 120)")
     assertContains(response, "Lovely turn-taking here")
     assertNotContains(response, "Nothing noted yet.")
 

@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 
 from clips.models import ClipTag, Principle, PrincipleElement
+from clips.templatetags.clip_tags import timecode
 from clips.tests.factories import ClipFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,11 @@ def test_loading_the_principles_again_changes_nothing():
 
     assert Principle.objects.count() == 6
     assert list(PrincipleElement.objects.values_list("pk", "code", "text", "position")) == before
+
+
+@pytest.mark.parametrize(
+    "frame,fps,expected",
+    [(0, 25, "00:00:00:00"), (24, 25, "00:00:00:24"), (25, 25, "00:00:01:00"), (90061 * 30, 30, "25:01:01:00")],
+)
+def test_a_timecode_counts_frames_within_the_second(frame, fps, expected):
+    assert timecode(frame, fps) == expected
