@@ -25,22 +25,11 @@ from clips import services
 from clips.models import Annotation, Clip, ClipTag, Principle, PrincipleElement, Still
 from clips.tests.factories import AnnotationFactory, ClipFactory, FilmFactory, StillFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 Action = AuditEvent.Action
 EYE_CONTACT = "receiving_initiatives.returning_eye_contact"
 EYE_CONTACT_READS = "receiving initiatives: returning eye contact, smiling, nodding in response"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """A storage of its own for each test, so "the files are gone" can be checked by listing it."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
-    }
-    return root
 
 
 class Queue:

@@ -21,7 +21,7 @@ from clips.delivery import CHUNK_SIZE, parse_range
 from clips.models import Film
 from clips.tests.factories import FilmFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 UPLOADERS_NAME = '../../etc/passwd "x".mp4'
 SIGNED_URL = "https://bucket.example/films/playback.mp4?X-Amz-Signature=abc"
@@ -62,16 +62,6 @@ def test_no_range_or_one_we_do_not_answer_means_the_whole_file(header):
 
 # ---------------------------------------------------------------------------
 # Streaming from storage (VIG_MEDIA_DELIVERY = "django")
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
-    }
-    return root
 
 
 @pytest.fixture(autouse=True)

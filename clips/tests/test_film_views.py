@@ -25,22 +25,11 @@ from clips.models import Film, FilmUpload
 from clips.tests import media_factory
 from clips.tests.factories import FilmFactory, FilmUploadFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 Action = AuditEvent.Action
 RECORDED_ON = timezone.localdate() - timedelta(days=7)
 TRY_AGAIN = '<button class="btn btn-primary" type="submit">Try again</button>'
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """A storage of its own for each test, so "nothing was kept" can be checked by listing it."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
-    }
-    return root
 
 
 @pytest.fixture(autouse=True)
