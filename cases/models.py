@@ -11,6 +11,9 @@ from django.utils import timezone
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     supervisors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="supervised_teams", blank=True)
+    letters_need_approval = models.BooleanField(
+        default=False, help_text="A supervisor of the team approves each Traject Letter before it is finalised."
+    )
 
     class Meta:
         ordering = ["name"]

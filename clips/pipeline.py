@@ -96,14 +96,16 @@ def process_film(film_id: int) -> None:
         raise TransientError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def claim(model, pk: int):
-    """Take the lease on a film (or clip, or still) waiting to be processed, counting the attempt.
+def claim(model, pk: int, *, status_field: str = "status"):
+    """Take the lease on a film (or clip, still, letter render) waiting to be processed, counting the attempt.
 
     None when it is not waiting (done, failed, deleted) or another worker holds it.
+    `status_field` names the field that says "processing" (a letter keeps its
+    own status for drafting and uses `render_status` for its PDF).
     """
     now = timezone.now()
     claimed = (
-        model.objects.filter(pk=pk, status="processing")
+        model.objects.filter(pk=pk, **{status_field: "processing"})
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(lease_until=now + lease_length(), attempts=F("attempts") + 1, updated_at=now)
     )

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cases",
     "clips",
     "sessions.apps.SessionsConfig",
+    "letters",
 ]
 
 MIDDLEWARE = [

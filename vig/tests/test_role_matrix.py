@@ -12,6 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.models import Consent
 from cases.tests.factories import ConsentFactory, GoalFactory
 from clips.tests.factories import AnnotationFactory, ClipFactory, FilmFactory, FilmUploadFactory, StillFactory
+from letters import services as letter_services
+from letters.models import TrajectLetter
 from sessions.tests.factories import SessionFactory, SharedReviewFactory
 
 ROLES = ["anonymous", "owner", "other_practitioner", "supervisor", "other_supervisor", "administrator"]
@@ -94,6 +96,17 @@ MATRIX = {
     # The one write a supervisor may make: reversing a closing. The case here is open, so
     # those allowed are sent back to it; sessions/tests/test_closing.py reopens a closed one.
     "vig_sessions:case_reopen": ("GET", expect(LOGIN, 302, 404, 302, 404, 302)),
+    # The Traject Letter (the world's letter is finalised, with its PDF).
+    "letters:list": ("GET", CASE_READ),
+    "letters:detail": ("GET", CASE_READ),
+    "letters:preview": ("GET", CASE_READ),
+    "letters:pdf": ("GET", CASE_READ),
+    # Writes: the practitioner (or an administrator) gets past the gate and is sent back to the letter.
+    "letters:start": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
+    "letters:ask_approval": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
+    "letters:finalise": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
+    # Approving is the supervisor's write: only a supervisor of the case's team, not its practitioner.
+    "letters:approve": ("POST", expect(LOGIN, 403, 404, 302, 404, 403)),
 }
 
 # Views that change a case: a POST from a role that may not write changes nothing.
@@ -134,6 +147,12 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
     upload = FilmUploadFactory(case=case, created_by=practitioner)
     session = SessionFactory(case=case)
     review = SharedReviewFactory(case=case, film=film)
+    letter = TrajectLetter.objects.create(case=case, created_by=practitioner)
+    letter.content = letter_services.build_content(letter)
+    letter.status = TrajectLetter.Status.FINALISED
+    letter.render_status = TrajectLetter.RenderStatus.READY
+    letter.pdf = ContentFile(b"%PDF-1.7", name="letter.pdf")
+    letter.save()
     users = {
         "anonymous": None,
         "owner": practitioner,
@@ -154,6 +173,7 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
         "upload_id": upload.pk,
         "session_id": session.pk,
         "review_id": review.pk,
+        "letter_id": letter.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
     }

@@ -1,0 +1,189 @@
+"""One template for the HTML preview and the PDF; the PDF made by WeasyPrint in a worker.
+
+`render_letter_pdf` follows the clips pipeline: a lease in the database before
+work starts, the output saved under a fixed storage name (a re-run replaces it),
+and errors that may pass released for a retry.
+"""
+
+import base64
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from clips import pipeline
+from clips.models import Still
+
+from .models import TrajectLetter
+from .services import content_of, missing_data
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+class _Rating:
+    def __init__(self, data):
+        self.label = data["label"]
+        self.score = data["score"]
+
+
+class FrozenGoal:
+    """A goal from the letter's content, shaped for cases.charts.goal_chart (and its SVG template)."""
+
+    def __init__(self, data, number):
+        self.pk = f"{data['id']}"
+        self.number = number
+        self.description = data["description"]
+        self.data = data
+
+    def ratings_by_phase(self):
+        def wrap(value):
+            return _Rating(value) if value else None
+
+        return {
+            "baseline": wrap(self.data["baseline"]),
+            "hoped_for": wrap(self.data["hoped_for"]),
+            "end": wrap(self.data["end"]),
+            "reviews": [_Rating(r) for r in self.data["reviews"]],
+        }
+
+
+def still_data_uri(still: Still) -> str | None:
+    """The still's image read through the storage API, so the renderer never fetches a URL."""
+    if not still.image:
+        return None
+    try:
+        with still.image.storage.open(still.image.name, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def letter_context(letter: TrajectLetter, *, for_pdf: bool, show_images: bool = True) -> dict:
+    content = content_of(letter)
+    left_out = set(content["left_out"])
+    stills_by_id = {
+        s.pk: s for s in Still.objects.filter(pk__in=[s["id"] for s in content["stills"]], clip__film__case=letter.case)
+    }
+    stills = []
+    for number, item in enumerate(content["stills"], start=1):
+        still = stills_by_id.get(item["id"])
+        stills.append(
+            {
+                "number": number,
+                "caption": item["caption"],
+                "src": still_data_uri(still) if still and show_images else None,
+            }
+        )
+    descriptions = content["descriptions"]
+    return {
+        "letter": letter,
+        "content": content,
+        "show": {key: key not in left_out for key, _ in TrajectLetter.SECTIONS},
+        "goals": [FrozenGoal(g, n) for n, g in enumerate(content["goals"], start=1)],
+        "descriptions": [
+            ("How you described your child", descriptions.get("before_child"), descriptions.get("after_child")),
+            (
+                "How you described your relationship",
+                descriptions.get("before_relationship"),
+                descriptions.get("after_relationship"),
+            ),
+        ],
+        "stills": stills,
+        "missing": missing_data(content),
+        "for_pdf": for_pdf,
+        "service_name": settings.VIG_SERVICE_NAME,
+        "service_contact": settings.VIG_SERVICE_CONTACT,
+        "footer_css": css_string(
+            " · ".join(part for part in (settings.VIG_SERVICE_NAME, settings.VIG_SERVICE_CONTACT) if part)
+        ),
+    }
+
+
+def css_string(text: str) -> str:
+    """Text safe inside a double-quoted CSS string in a <style> element: anything but letters,
+    digits and spaces becomes a CSS hex escape (its
+    trailing space ends the escape and is consumed by the CSS parser), so no quote, backslash or '</style>' survives."""
+    # Every character that could end the string or the element is escaped above.
+    return mark_safe("".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text))  # noqa: S308
+
+
+def letter_html(letter: TrajectLetter, *, for_pdf: bool = False, show_images: bool = True) -> str:
+    return render_to_string("letters/letter.html", letter_context(letter, for_pdf=for_pdf, show_images=show_images))
+
+
+class FetchRefused(Exception):
+    pass
+
+
+def refuse_fetch(url, *args, **kwargs):
+    """Nothing is ever fetched over a network or from a file: images come inline as data: URIs."""
+    raise FetchRefused(f"the letter renderer fetches nothing ({url[:40]})")
+
+
+def url_fetcher():
+    """WeasyPrint's fetcher for the letter: only data: URIs (the stills we embedded), decoded in
+    memory; every other URL (http, https, file, ftp…) is refused before any request is made."""
+    from weasyprint.urls import URLFetcher
+
+    class InlineOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                refuse_fetch(url)
+            return super().fetch(url, headers)
+
+    return InlineOnlyFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+
+
+def pdf_bytes(letter: TrajectLetter) -> bytes:
+    from weasyprint import HTML
+
+    html = HTML(string=letter_html(letter, for_pdf=True), url_fetcher=url_fetcher(), base_url=None)
+    document = html.render(**PDF_OPTIONS)
+    # Metadata without personal data: the case reference only.
+    document.metadata.title = f"Traject Letter {letter.case.reference}"
+    document.metadata.authors = [settings.VIG_SERVICE_NAME]
+    document.metadata.description = None
+    document.metadata.keywords = []
+    document.metadata.lang = "en-GB"
+    return document.write_pdf(**PDF_OPTIONS)
+
+
+def render_letter_pdf(letter_id: int) -> None:
+    letter = pipeline.claim(TrajectLetter, letter_id, status_field="render_status")
+    if letter is None:
+        return
+    if letter.attempts > MAX_ATTEMPTS:
+        _fail(letter_id, f"The PDF could not be made after {MAX_ATTEMPTS} attempts.")
+        return
+    try:
+        data = pdf_bytes(letter)
+        with pipeline.scratch_folder() as work:
+            path = Path(work) / "letter.pdf"
+            path.write_bytes(data)
+            pipeline.store(letter, "pdf", path, letter.pdf_storage_name())
+        TrajectLetter.objects.filter(pk=letter_id).update(
+            render_status=TrajectLetter.RenderStatus.READY, error="", lease_until=None
+        )
+    except pipeline.FilmGone:
+        logger.info("letter %s was deleted during rendering", letter_id)
+    except (OSError, DatabaseError) as exc:
+        pipeline.release(TrajectLetter, letter_id)
+        raise pipeline.TransientError(f"{type(exc).__name__}: {exc}") from exc
+    except Exception:
+        logger.exception("letter %s could not be rendered", letter_id)
+        _fail(letter_id, "The PDF could not be made.")
+
+
+def _fail(letter_id, message):
+    TrajectLetter.objects.filter(pk=letter_id).update(
+        render_status=TrajectLetter.RenderStatus.FAILED, error=message[:300], lease_until=None
+    )

@@ -1,0 +1,182 @@
+"""Traject Letter pages. Every view reaches its case through get_case_for_user, the one gate."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from audit.log import changed_fields, record
+from audit.models import AuditEvent
+from cases.views import get_case_for_user
+from clips.delivery import serve_media
+
+from . import services
+from .forms import LetterForm
+from .models import TrajectLetter
+from .rendering import letter_html
+
+Action = AuditEvent.Action
+
+
+def _letter(case, letter_id, *, lock=False):
+    letters = case.letters.select_for_update() if lock else case.letters
+    letter = get_object_or_404(letters, pk=letter_id)
+    letter.case = case
+    return letter
+
+
+@login_required
+def letter_list(request, reference):
+    case = get_case_for_user(request, reference)
+    return render(
+        request,
+        "letters/letter_list.html",
+        {"case": case, "letters": case.letters.all(), "can_edit": case.is_editable_by(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def letter_start(request, reference):
+    """Write the Traject Letter: a draft from the record, or the open draft if there is one."""
+    case = get_case_for_user(request, reference, edit=True)
+    with transaction.atomic():
+        existing = services.open_letter(case)
+        letter = services.start_draft(case, request.user)
+        if existing is None:
+            record(request, Action.CREATE, letter, case=case)
+    return redirect(letter.get_absolute_url())
+
+
+@login_required
+def letter_detail(request, reference, letter_id):
+    """The draft with its form and what is missing; a finalised letter read-only, with its versions.
+
+    A POST to a finalised letter makes the correction as version N+1; the finalised one never changes.
+    """
+    case = get_case_for_user(request, reference, edit=request.method == "POST")
+    letter = _letter(case, letter_id)
+    can_edit = case.is_editable_by(request.user)
+    stills = services.ready_stills(case)
+    form = None
+    if can_edit:
+        form = LetterForm(request.POST or None, instance=letter, stills=stills)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                target = _letter(case, letter_id, lock=True)
+                if target.is_finalised:
+                    target = services.start_draft(case, request.user)
+                    record(request, Action.CREATE, target, case=case, summary=f"correction of v{letter.version}")
+                form = LetterForm(request.POST, instance=target, stills=stills)
+                form.is_valid()
+                target = form.save(commit=False)
+                services.reopen_for_edit(target)
+                target.save()
+                form.save_m2m()
+                record(request, Action.UPDATE, target, case=case, summary=changed_fields(form))
+            messages.success(request, f"Traject Letter version {target.version} saved.")
+            return redirect(target.get_absolute_url())
+    content = services.content_of(letter)
+    return render(
+        request,
+        "letters/letter_detail.html",
+        {
+            "case": case,
+            "letter": letter,
+            "form": form,
+            "can_edit": can_edit,
+            "can_approve": _supervises(request.user, case),
+            "needs_approval": case.team.letters_need_approval,
+            "missing": services.missing_data(content),
+            "versions": case.letters.all(),
+        },
+    )
+
+
+@login_required
+def letter_preview(request, reference, letter_id):
+    """The letter as the client will read it: the same template as the PDF."""
+    case = get_case_for_user(request, reference)
+    letter = _letter(case, letter_id)
+    response = HttpResponse(letter_html(letter, show_images=case.footage_visible_to(request.user)))
+    # The preview embeds stills as data: URIs; nothing else may load.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def letter_ask_approval(request, reference, letter_id):
+    case = get_case_for_user(request, reference, edit=True)
+    with transaction.atomic():
+        letter = _letter(case, letter_id, lock=True)
+        try:
+            services.ask_for_approval(letter)
+        except services.LetterError as exc:
+            messages.error(request, str(exc))
+        else:
+            record(request, Action.UPDATE, letter, case=case, summary="asked for approval")
+            messages.success(request, "Sent to the team's supervisors for approval.")
+    return redirect(letter.get_absolute_url())
+
+
+def _supervises(user, case) -> bool:
+    return user.is_authenticated and user.supervised_teams.filter(pk=case.team_id).exists()
+
+
+@login_required
+@require_POST
+def letter_approve(request, reference, letter_id):
+    """The one write on a letter a supervisor makes: approving it for the practitioner to finalise."""
+    case = get_case_for_user(request, reference)
+    if not _supervises(request.user, case):
+        raise PermissionDenied("Only a supervisor of the case's team approves its letter.")
+    with transaction.atomic():
+        letter = _letter(case, letter_id, lock=True)
+        try:
+            services.approve(letter, request.user)
+        except services.LetterError as exc:
+            messages.error(request, str(exc))
+        else:
+            record(request, Action.UPDATE, letter, case=case, summary="approved")
+            messages.success(request, "Letter approved. The practitioner can now finalise it.")
+    return redirect(letter.get_absolute_url())
+
+
+@login_required
+@require_POST
+def letter_finalise(request, reference, letter_id):
+    case = get_case_for_user(request, reference, edit=True)
+    with transaction.atomic():
+        letter = _letter(case, letter_id, lock=True)
+        try:
+            services.finalise(letter, request.user)
+        except services.LetterError as exc:
+            messages.error(request, str(exc))
+        else:
+            record(request, Action.UPDATE, letter, case=case, summary="finalised")
+            messages.success(request, f"Traject Letter version {letter.version} finalised. The PDF is being made.")
+    return redirect(letter.get_absolute_url())
+
+
+@login_required
+def letter_pdf(request, reference, letter_id):
+    case = get_case_for_user(request, reference, audit=False)
+    letter = _letter(case, letter_id)
+    if not letter.pdf or letter.render_status != TrajectLetter.RenderStatus.READY:
+        raise Http404("The PDF is not ready.")
+    if letter.content and letter.content["stills"] and not case.footage_visible_to(request.user):
+        raise PermissionDenied("The letter holds stills from the films; the client has not agreed to show them.")
+    record(request, Action.VIEW, letter, case=case, summary="PDF")
+    return serve_media(
+        request,
+        letter.pdf,
+        content_type="application/pdf",
+        download_name=letter.download_name(),
+        as_attachment=request.GET.get("download") == "1",
+    )
