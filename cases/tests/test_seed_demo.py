@@ -13,7 +13,7 @@ from cases.models import (
     HelpingQuestion,
     RelationshipDescription,
 )
-from clips.models import Film
+from clips.models import Clip, Film
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +208,7 @@ def test_the_demo_has_ready_films_processed_by_the_real_pipeline(settings):
     for film in films:
         assert film.status == Film.Status.READY, film.error
         assert film.playback and film.poster and film.thumbnails
+    first = films.order_by("recorded_on").first()
+    clips = list(first.clips.in_order())
+    assert [c.status for c in clips] == [Clip.Status.READY] * 3, [c.error for c in clips]
+    assert all(c.video and c.tags.exists() for c in clips)

@@ -36,9 +36,9 @@ from cases.models import (
     RelationshipDescription,
     Team,
 )
-from clips import pipeline
+from clips import clip_pipeline, pipeline
 from clips.demo import make_demo_film
-from clips.models import Film
+from clips.models import Clip, ClipTag, Film, PrincipleElement
 from sessions.models import ClosingEvent, Session, SharedReview
 
 DEMO_PASSWORD = "vig-demo-2026"  # noqa: S105 - demo only; the command refuses to run without DEBUG
@@ -534,6 +534,36 @@ class Command(BaseCommand):
             pipeline.process_film(film.pk)
             film.refresh_from_db()
             self.stdout.write(f"Demo film for {case.reference}: {film.get_status_display().lower()}.")
+            if number == 1 and film.is_ready:
+                self.add_clips(film, case)
+
+    def add_clips(self, film: Film, case: Case) -> None:
+        """Three tagged moments of the first film, cut by the real clip pipeline, ready for the shared review."""
+        moments = [
+            (50, 150, "You wait while Jayden chooses a cutter", "encouraging_initiatives.waiting"),
+            (
+                200,
+                290,
+                "Jayden shows you his biscuit and you smile back",
+                "receiving_initiatives.returning_eye_contact",
+            ),
+            (340, 450, "You take turns pressing the shapes", "developing_attuned_interactions.short_turns"),
+        ]
+        for position, (start, end, caption, element_code) in enumerate(moments, start=1):
+            element = PrincipleElement.objects.select_related("principle").get(code=element_code)
+            clip = Clip.objects.create(
+                film=film,
+                start_frame=start,
+                end_frame=end,
+                caption=caption,
+                helping_question=case.helping_questions.first(),
+                position=position,
+                created_by=case.practitioner,
+            )
+            ClipTag.objects.create(clip=clip, principle=element.principle, element=element)
+            clip_pipeline.process_clip(clip.pk)
+        ready = film.clips.filter(status=Clip.Status.READY).count()
+        self.stdout.write(f"Demo clips for {case.reference}: {ready} of {len(moments)} ready.")
 
     def print_logins(self):
         User = get_user_model()
