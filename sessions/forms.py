@@ -159,16 +159,7 @@ class SharedReviewForm(forms.ModelForm):
             "next_film_focus",
             "plan",
         ]
-        widgets = {
-            name: forms.Textarea(attrs={"rows": 3})
-            for name in (
-                "client_noticed",
-                "practitioner_observations",
-                "ideas_shared",
-                "next_film_situation",
-                "next_film_focus",
-            )
-        }
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in SharedReview.TEXT_FIELDS}
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)

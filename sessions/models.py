@@ -93,6 +93,16 @@ class SharedReview(models.Model):
     deleting one moves the later ones, and their ratings, down.
     """
 
+    # The free-text fields, named once: the form makes them text areas and the
+    # caseload leaves them out of its queries.
+    TEXT_FIELDS = (
+        "client_noticed",
+        "practitioner_observations",
+        "ideas_shared",
+        "next_film_situation",
+        "next_film_focus",
+    )
+
     class Plan(models.TextChoices):
         ANOTHER_FILM = "film", "Another cycle: record the next film"
         ENDING = "ending", "Move to the ending"

@@ -34,16 +34,7 @@ REVIEW_DUE_DAYS = 14
 
 # Free text is not needed to say where a case stands; leaving it out keeps a
 # big caseload light.
-_SESSION_TEXT = ["notes"] + [
-    f"shared_review__{name}"
-    for name in (
-        "client_noticed",
-        "practitioner_observations",
-        "ideas_shared",
-        "next_film_situation",
-        "next_film_focus",
-    )
-]
+_SESSION_TEXT = ["notes"] + [f"shared_review__{name}" for name in SharedReview.TEXT_FIELDS]
 
 PROGRESS_PREFETCH = (
     Prefetch(
