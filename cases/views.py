@@ -10,6 +10,7 @@ from audit.log import changed_fields, record
 from audit.models import AuditEvent
 from sessions.progress import case_progress, caseload, prefetch_progress
 from sessions.services import can_reopen
+from sessions.summary import refresh_case_summary
 from sessions.timeline import case_timeline
 
 from . import services
@@ -172,6 +173,7 @@ def case_edit(request, reference):
                 case.practitioner = new_practitioner
                 case.team = new_practitioner.team
             case.save()
+            refresh_case_summary(case)
             changed = [f"{form.prefix or 'case'}.{name}" for form in forms_ for name in form.changed_data]
             record(request, Action.UPDATE, case, summary="changed: " + ", ".join(changed) if changed else "no changes")
         messages.success(request, "Case details saved.")
@@ -196,6 +198,7 @@ def helping_question(request, reference):
             question.recorded_by = request.user
             question.save()
             record(request, Action.CREATE, question, summary="revised" if current else "agreed")
+            refresh_case_summary(case)
         messages.success(request, "Helping Question saved.")
         return redirect(case)
     return render(
@@ -221,6 +224,7 @@ def goal_create(request, reference):
             goal.position = case.goals.count() + 1
             goal.save()
             record(request, Action.CREATE, goal)
+            refresh_case_summary(case)
         messages.success(request, "Goal added. Rate where the client is now and where they hope to get to.")
         return redirect("cases:ratings", reference=case.reference)
     return render(request, "cases/goal_form.html", {"case": case, "form": form})
@@ -252,6 +256,7 @@ def goal_delete(request, reference, goal_id):
         with transaction.atomic():
             record(request, Action.DELETE, goal)
             goal.delete()
+            refresh_case_summary(case)
         messages.success(request, "Goal and its ratings deleted.")
         return redirect(case)
     return render(
@@ -270,6 +275,7 @@ def ratings(request, reference):
         with transaction.atomic():
             for goal, phase, score in form.changes():
                 _save_rating(request, goal, phase, score)
+            refresh_case_summary(case)
         messages.success(request, "Ratings saved.")
         return redirect(case)
     return render(request, "cases/ratings_form.html", {"case": case, "form": form})
@@ -311,6 +317,7 @@ def descriptions(request, reference):
                 else:
                     created = case.descriptions.create(moment=moment, subject=subject, text=text)
                     record(request, Action.CREATE, created)
+            refresh_case_summary(case)
         messages.success(request, "Descriptions saved.")
         return redirect(case)
     return render(request, "cases/descriptions_form.html", {"case": case, "form": form})
@@ -327,6 +334,7 @@ def consent_create(request, reference):
             consent.recorded_by = request.user
             consent.save()
             record(request, Action.CREATE, consent)
+            refresh_case_summary(case)
         messages.success(request, f"Consent recorded: {consent.get_purpose_display()}.")
         return redirect(case)
     return render(request, "cases/consent_form.html", {"case": case, "form": form})
@@ -342,6 +350,7 @@ def consent_withdraw(request, reference, consent_id):
             consent.withdrawn_on = form.cleaned_data["withdrawn_on"]
             consent.save(update_fields=["withdrawn_on"])
             record(request, Action.UPDATE, consent, summary="withdrawn")
+            refresh_case_summary(case)
         messages.warning(request, f"Consent withdrawn: {consent.get_purpose_display()}.")
         return redirect(case)
     return render(request, "cases/consent_withdraw.html", {"case": case, "consent": consent, "form": form})

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -261,6 +262,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
     },
     "expire-abandoned-uploads": {"task": "clips.tasks.expire_abandoned_uploads_task", "schedule": 60.0 * 60},
+    # Each write refreshes its case's caseload summary; this nightly run is the safety net.
+    "refresh-case-summaries": {
+        "task": "sessions.tasks.refresh_case_summaries_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 CELERY_WORKER_SEND_TASK_EVENTS = False
 
