@@ -3,12 +3,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from audit.log import changed_fields, record
 from audit.models import AuditEvent
-from sessions.progress import case_progress, caseload, prefetch_progress
+from sessions.progress import case_progress, prefetch_progress
 from sessions.services import can_reopen
 from sessions.summary import refresh_case_summary
 from sessions.timeline import case_timeline
@@ -48,45 +47,6 @@ def get_case_for_user(request, reference: str, *, edit: bool = False, audit: boo
     if audit and request.method == "GET":
         record(request, Action.VIEW, case)
     return case
-
-
-@login_required
-def case_list(request):
-    """My caseload: a practitioner's own cases, a supervisor's teams' cases too.
-
-    Each case shows its next step; those needing attention come first.
-    """
-    cases = Case.objects.visible_to(request.user).select_related("client", "child", "practitioner", "team")
-    status = request.GET.get("status", "open")
-    if status == "open":
-        cases = cases.active()
-    elif status in Case.Status.values:
-        cases = cases.filter(status=status)
-    mine = request.GET.get("mine") == "1"
-    if mine:
-        cases = cases.filter(practitioner=request.user)
-    query = request.GET.get("q", "").strip()
-    if query:
-        cases = cases.filter(
-            Q(reference__icontains=query) | Q(client__full_name__icontains=query) | Q(child__name__icontains=query)
-        )
-    rows = caseload(cases.order_by("status", "-opened_on", "-pk"))
-    attention = request.GET.get("attention") == "1"
-    if attention:
-        rows = [case for case in rows if case.progress.needs_attention]
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "cases/case_list.html",
-        {
-            "page": page,
-            "status": status,
-            "mine": mine,
-            "attention": attention,
-            "query": query,
-            "statuses": Case.Status.choices,
-        },
-    )
 
 
 @login_required
