@@ -40,6 +40,7 @@ from clips import clip_pipeline, pipeline
 from clips.demo import make_demo_film
 from clips.models import Clip, ClipTag, Film, PrincipleElement
 from sessions.models import ClosingEvent, Session, SharedReview
+from sessions.summary import refresh_case_summaries
 
 DEMO_PASSWORD = "vig-demo-2026"  # noqa: S105 - demo only; the command refuses to run without DEBUG
 LOGIN_URL = "http://127.0.0.1:8000/"
@@ -359,6 +360,9 @@ class Command(BaseCommand):
             for spec, case in cases:
                 self.add_films(spec, case)
 
+        # The rows above were written directly, not through the services: the
+        # caseload's stored summaries are written once, from all of them.
+        refresh_case_summaries(Case.objects.filter(pk__in=[case.pk for _, case in cases]))
         self.stdout.write(self.style.SUCCESS(f"Demo data created: {len(users)} users, {len(DEMO_CASES)} cases."))
         self.print_logins()
 
