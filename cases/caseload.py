@@ -4,8 +4,8 @@ Each case's `summary` (vig_sessions.CaseSummary) is written from the rules in
 `sessions.progress`; here only today's date is added, so "overdue" and "no
 contact for N days" are asked of the stored dates and never go stale. The
 number of queries a caseload page makes does not depend on how many cases
-there are: one for the page's rows, one to count them, one for the counts per
-practitioner.
+there are: count, page ids and page rows (`caseload_page`), and for the
+review the counts per practitioner with their names (`counts_by_team`).
 """
 
 from dataclasses import dataclass
@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from sessions.progress import REVIEW_DUE_DAYS
@@ -96,13 +98,6 @@ class CaseloadFilterForm(forms.Form):
         return data
 
 
-def with_flags(cases: QuerySet, today: date) -> QuerySet:
-    """The cases with what the table shows: summary, people, and whether each needs attention today."""
-    return cases.select_related("summary", "client", "child", "practitioner", "team").annotate(
-        needs_attention=ExpressionWrapper(flag_conditions(today)["attention"], output_field=BooleanField())
-    )
-
-
 def filter_caseload(cases: QuerySet, filters: dict, today: date) -> QuerySet:
     """Apply the caseload's filters, search and sort to cases already limited to what the user may see."""
     status = filters.get("status", "open")
@@ -125,7 +120,27 @@ def filter_caseload(cases: QuerySet, filters: dict, today: date) -> QuerySet:
             Q(reference__icontains=query) | Q(client__full_name__icontains=query) | Q(child__name__icontains=query)
         )
     _, order = SORTS.get(filters.get("sort") or "attention", SORTS["attention"])
-    return with_flags(cases, today).order_by(*order)
+    if "-needs_attention" in order:
+        cases = cases.annotate(
+            needs_attention=ExpressionWrapper(flag_conditions(today)["attention"], output_field=BooleanField())
+        )
+    return cases.order_by(*order)
+
+
+def caseload_page(cases: QuerySet, number) -> Page:
+    """One page of the filtered, sorted cases, with everything the table shows.
+
+    The page's ids are found first (sorting joins only what the order needs),
+    then its 25 cases are fetched with their summaries and people: the join to
+    clients, children, practitioners and teams is made for 25 rows, not for
+    every case sorted. Three queries: count, ids, rows.
+    """
+    page = Paginator(cases.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
+    ids = list(page.object_list)
+    fetched = Case.objects.filter(pk__in=ids).select_related("summary", "client", "child", "practitioner", "team")
+    by_id = {case.pk: case for case in fetched}
+    page.object_list = [by_id[pk] for pk in ids]
+    return page
 
 
 @dataclass
@@ -147,20 +162,15 @@ class TeamCounts:
 def counts_by_team(cases: QuerySet, today: date) -> list[TeamCounts]:
     """For each team and each practitioner with cases in it: open cases, cases closed this year, reviews overdue.
 
-    One grouped query over the visible cases. A practitioner's cases are counted
-    under the team each case belongs to.
+    One grouped query over the visible cases (by ids only: the names are
+    fetched afterwards for the few teams and practitioners found, which keeps
+    the grouping cheap over 20,000 cases), then one for each kind of name. A
+    practitioner's cases are counted under the team each case belongs to.
     """
     closed = Q(status=Case.Status.CLOSED)
-    rows = (
+    rows = list(
         cases.order_by()
-        .values(
-            "team_id",
-            "team__name",
-            "practitioner_id",
-            "practitioner__first_name",
-            "practitioner__last_name",
-            "practitioner__username",
-        )
+        .values("team_id", "practitioner_id")
         .annotate(
             active=Count("pk", filter=~closed),
             closed_this_year=Count(
@@ -169,14 +179,20 @@ def counts_by_team(cases: QuerySet, today: date) -> list[TeamCounts]:
             overdue=Count("pk", filter=~closed & flag_conditions(today)["overdue"]),
         )
     )
+    team_names = dict(Team.objects.filter(pk__in={r["team_id"] for r in rows}).values_list("pk", "name"))
+    people = {
+        user.pk: user.display_name
+        for user in get_user_model()
+        .objects.filter(pk__in={r["practitioner_id"] for r in rows})
+        .only("first_name", "last_name", "username")
+    }
     teams: dict[int, TeamCounts] = {}
     for row in rows:
-        team = teams.setdefault(row["team_id"], TeamCounts(row["team_id"], row["team__name"], []))
-        name = f"{row['practitioner__first_name']} {row['practitioner__last_name']}".strip()
+        team = teams.setdefault(row["team_id"], TeamCounts(row["team_id"], team_names[row["team_id"]], []))
         team.practitioners.append(
             PractitionerCounts(
                 row["practitioner_id"],
-                name or row["practitioner__username"],
+                people[row["practitioner_id"]],
                 row["active"],
                 row["closed_this_year"],
                 row["overdue"],

@@ -11,11 +11,10 @@ from datetime import date
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
-from .caseload import PAGE_SIZE, CaseloadFilterForm, counts_by_team, filter_caseload, teams_for
+from .caseload import CaseloadFilterForm, caseload_page, counts_by_team, filter_caseload, teams_for
 from .models import Case
 
 
@@ -65,7 +64,7 @@ def case_list(request):
     if mine:
         filters["mine_of"] = request.user
     cases = filter_caseload(Case.objects.visible_to(request.user), filters, today)
-    page = _rows(Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page")), today)
+    page = _rows(caseload_page(cases, request.GET.get("page")), today)
     return render(
         request,
         "cases/case_list.html",
@@ -89,7 +88,7 @@ def caseload_review(request):
     form = CaseloadFilterForm(request.GET, teams=teams, practitioners=practitioners)
     filters = form.cleaned()
     cases = filter_caseload(visible, filters, today)
-    page = _rows(Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page")), today)
+    page = _rows(caseload_page(cases, request.GET.get("page")), today)
     return render(
         request,
         "cases/caseload_review.html",

@@ -325,9 +325,10 @@ def full_case(team, today):
 
 
 # Session and user (2), the supervisor's teams (1), the counts per practitioner
-# (1), how many cases match (1), the page of cases with their summaries,
-# clients, children, practitioners and teams (1), the session pushed on (3).
-REVIEW_QUERIES = 9
+# and their teams' and practitioners' names (3), how many cases match (1), the
+# page's ids (1) and its cases with their summaries, clients, children,
+# practitioners and teams (1), the session pushed on (3).
+REVIEW_QUERIES = 12
 
 
 @pytest.mark.parametrize("size", [2, 12])

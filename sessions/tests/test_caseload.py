@@ -146,9 +146,9 @@ def a_full_case(practitioner, *, number_of_cycles: int, extra_sessions: int) -> 
     return case
 
 
-# Session and user (2), counting the cases (1), the page of cases with their
-# summaries (1), the session pushed on (3).
-CASELOAD_QUERIES = 7
+# Session and user (2), counting the cases (1), the page's ids (1) and its
+# cases with their summaries (1), the session pushed on (3).
+CASELOAD_QUERIES = 8
 
 
 @pytest.mark.parametrize("size", [1, 4])
