@@ -186,7 +186,7 @@ def measure(args) -> int:
             failed.append(label)
 
     engine = connection.vendor
-    version = connection.cursor().connection.server_version if engine == "postgresql" else _sqlite_version()
+    version = connection.cursor().connection.info.server_version if engine == "postgresql" else _sqlite_version()
     print()
     print(*machine_lines()[:2], sep="\n")
     print(f"database: {engine} {version}   cases: {Case.objects.count()}   requests per page: {args.requests}")

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
-from .caseload import CaseloadFilterForm, caseload_page, counts_by_team, filter_caseload, teams_for
+from .caseload import CaseloadFilterForm, caseload_page, counts_by_team, filter_caseload, spelled_out, teams_for
 from .models import Case
 
 
@@ -63,7 +63,9 @@ def case_list(request):
     mine = request.GET.get("mine") == "1"
     if mine:
         filters["mine_of"] = request.user
-    cases = filter_caseload(Case.objects.visible_to(request.user), filters, today)
+    supervised = request.user.supervised_teams.values_list("pk", flat=True)
+    visible = spelled_out(Case.objects.visible_to(request.user), request.user, supervised)
+    cases = filter_caseload(visible, filters, today)
     page = _rows(caseload_page(cases, request.GET.get("page")), today)
     return render(
         request,
@@ -80,7 +82,7 @@ def caseload_review(request):
         raise PermissionDenied("The caseload review is for supervisors.")
     today = timezone.localdate()
     teams = list(teams_for(user))
-    visible = Case.objects.visible_to(user)
+    visible = spelled_out(Case.objects.visible_to(user), user, [team.pk for team in teams])
     team_id = request.GET.get("team")
     counted = visible.filter(team_id=team_id) if team_id and team_id.isdigit() else visible
     counts = counts_by_team(counted, today)

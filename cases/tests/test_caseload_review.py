@@ -365,3 +365,14 @@ def test_the_administrator_sees_every_team_at_the_same_cost(
 
     assert len(listed(response)) == size
     assert list(counts_of(response)) == ["North team", "South team"]
+
+
+def test_spelling_out_the_teams_never_widens_what_a_user_sees(supervisor, case, other_team, other_practitioner):
+    """The team list is a hint to the planner, ANDed with visible_to: a wrong list cannot show more."""
+    from cases.caseload import spelled_out
+
+    CaseFactory(practitioner=other_practitioner)
+
+    cases = spelled_out(Case.objects.visible_to(supervisor), supervisor, [other_team.pk])
+
+    assert list(cases) == []

@@ -146,9 +146,9 @@ def a_full_case(practitioner, *, number_of_cycles: int, extra_sessions: int) -> 
     return case
 
 
-# Session and user (2), counting the cases (1), the page's ids (1) and its
+# Session and user (2), the supervisor's teams (1), counting the cases (1), the page's ids (1) and its
 # cases with their summaries (1), the session pushed on (3).
-CASELOAD_QUERIES = 8
+CASELOAD_QUERIES = 9
 
 
 @pytest.mark.parametrize("size", [1, 4])
