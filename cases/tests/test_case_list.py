@@ -211,3 +211,26 @@ def test_query_count_does_not_grow_with_the_number_of_cases(
         response = client.get(URL)
 
     assert len(listed(response)) == min(number_of_cases, 25)
+
+
+@pytest.mark.parametrize("number_of_cases", [3, 30])
+@pytest.mark.parametrize("role", ["practitioner", "administrator"])
+def test_query_count_is_the_same_for_every_role(
+    client, django_assert_max_num_queries, team, practitioner, administrator, role, number_of_cases
+):
+    """Summarised cases in every state, with the flags the list words for today."""
+    from sessions.summary import refresh_case_summaries
+    from sessions.tests.stages import film, started
+
+    for index in range(number_of_cases):
+        case = started(CaseFactory(practitioner=practitioner))
+        if index % 2:
+            film(case, datetime.date(2026, 9, 15))
+    closed_case(practitioner)
+    refresh_case_summaries()
+    client.force_login(practitioner if role == "practitioner" else administrator)
+
+    with django_assert_max_num_queries(LIST_QUERIES):
+        response = client.get(URL, {"status": "all", "flag": "attention", "sort": "due"})
+
+    assert len(listed(response)) == min(number_of_cases, 25)
