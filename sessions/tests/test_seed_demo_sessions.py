@@ -82,8 +82,7 @@ def test_demo_films_are_linked_to_their_filming_session_and_review(settings):
 def test_the_demo_caseload_summaries_are_written(seeded):
     """The demo's rows are written directly, so seed_demo writes every summary at the end."""
     stored = {
-        case.client.full_name: case.summary.next_step
-        for case in Case.objects.select_related("client", "summary")
+        case.client.full_name: case.summary.next_step for case in Case.objects.select_related("client", "summary")
     }
 
     assert stored == {name: step for name, (step, _) in next_steps().items()}
