@@ -44,7 +44,7 @@ def flag_conditions(today: date) -> dict[str, Q]:
 FLAGS = [
     ("attention", "Needs attention (any flag)"),
     ("overdue", f"Review overdue (film waiting over {REVIEW_DUE_DAYS} days)"),
-    ("no_contact", "No contact for a while"),
+    ("no_contact", "No contact for over {days} days"),
     ("consent_withdrawn", "Consent withdrawn"),
     ("film_failed", "Film could not be processed"),
     ("awaiting_analysis", "Films waiting for micro-analysis"),
@@ -82,6 +82,8 @@ class CaseloadFilterForm(forms.Form):
         super().__init__(data)
         self.fields["team"].choices = [("", "All teams"), *((t.pk, t.name) for t in teams)]
         self.fields["practitioner"].choices = [("", "Everyone"), *practitioners]
+        days = settings.VIG_NO_CONTACT_DAYS
+        self.fields["flag"].choices = [("", "Any"), *((name, label.format(days=days)) for name, label in FLAGS)]
         for name in ("q", "team", "practitioner", "status", "flag", "sort"):
             widget = self.fields[name].widget
             widget.attrs["class"] = "form-control" if name == "q" else "form-select"

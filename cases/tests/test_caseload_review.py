@@ -376,3 +376,12 @@ def test_spelling_out_the_teams_never_widens_what_a_user_sees(supervisor, case, 
     cases = spelled_out(Case.objects.visible_to(supervisor), supervisor, [other_team.pk])
 
     assert list(cases) == []
+
+
+def test_the_no_contact_flag_names_the_threshold(client, supervisor, settings):
+    settings.VIG_NO_CONTACT_DAYS = 21
+    client.force_login(supervisor)
+
+    response = client.get(URL)
+
+    assert "No contact for over 21 days" in response.content.decode()
