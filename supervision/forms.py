@@ -66,6 +66,9 @@ class SupervisionSessionForm(forms.ModelForm):
 
     def __init__(self, *args, practitioner, supervisor, **kwargs):
         super().__init__(*args, **kwargs)
+        # A callable default (today) makes Django post a hidden initial value and count a
+        # date as changed when it was not: the audit log should name only real changes.
+        self.fields["held_on"].show_hidden_initial = False
         cases = Case.objects.visible_to(supervisor).filter(practitioner=practitioner).select_related("client")
         self.fields["cases"].queryset = cases
         self.fields["cases"].label_from_instance = lambda case: f"{case.reference} ({case.client.full_name})"

@@ -27,10 +27,26 @@ class TraineeFactory(factory.django.DjangoModelFactory):
 class SupervisionSessionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SupervisionSession
+        skip_postgeneration_save = True
 
     held_on = datetime.date(2026, 10, 20)
     duration_minutes = 60
     notes = "Looked at turn-taking in the second film."
+
+    @factory.post_generation
+    def cases(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.cases.set(extracted)
+
+    @factory.post_generation
+    def clips(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.clips.set(extracted)
+
+    @factory.post_generation
+    def films(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.films.set(extracted)
 
 
 class SupervisionNoteFactory(factory.django.DjangoModelFactory):
