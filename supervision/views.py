@@ -81,7 +81,8 @@ def practitioner(request, practitioner_id):
         "sessions": SupervisionSession.objects.visible_to(request.user)
         .filter(practitioner=person)
         .select_related("supervisor")
-        .annotate(case_count=Count("cases", distinct=True)),
+        .annotate(case_count=Count("cases", distinct=True))
+        .order_by("-held_on", "-pk"),  # Meta.ordering is not applied to a grouped query
         "review_films": Film.objects.of_a_review().filter(case__in=cases).select_related("case"),
         "can_log": supervises(request.user, person) and person.pk != request.user.pk,
     }

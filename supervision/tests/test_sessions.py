@@ -182,6 +182,20 @@ def test_the_sessions_are_listed_on_the_practitioners_page(client, practitioner,
     assertContains(response, "<td>95</td>", html=True)
 
 
+def test_the_practitioners_sessions_are_listed_newest_first(client, practitioner, supervisor):
+    older = SupervisionSessionFactory(
+        practitioner=practitioner, supervisor=supervisor, held_on=datetime.date(2026, 9, 1)
+    )
+    newer = SupervisionSessionFactory(
+        practitioner=practitioner, supervisor=supervisor, held_on=datetime.date(2026, 11, 1)
+    )
+    client.force_login(practitioner)
+
+    page = client.get(reverse("supervision:practitioner", args=[practitioner.pk])).content.decode()
+
+    assert page.index(newer.get_absolute_url()) < page.index(older.get_absolute_url())
+
+
 def test_the_sessions_a_supervisor_led_are_listed_on_their_page(client, practitioner, supervisor, other_supervisor):
     mine = SupervisionSessionFactory(practitioner=practitioner, supervisor=supervisor)
     theirs = SupervisionSessionFactory(practitioner=practitioner, supervisor=other_supervisor)
