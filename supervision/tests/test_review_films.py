@@ -125,6 +125,15 @@ def test_the_letter_counts_only_the_cycles_films(case, practitioner):
     assert build_content(letter)["films"] == 1
 
 
+def test_the_film_page_says_it_is_a_film_of_the_practitioners_review(client, case, practitioner):
+    client.force_login(practitioner)
+
+    response = client.get(review_film(case).get_absolute_url())
+
+    assertContains(response, "Film of the shared review of")
+    assertContains(response, "filmed for supervision: not one of the case's films")
+
+
 def test_moments_are_marked_in_a_review_film_with_the_micro_analysis(client, case, practitioner):
     review = review_film(case)
     client.force_login(practitioner)
