@@ -151,3 +151,20 @@ def test_the_practitioners_page_lists_the_notes_waiting_for_an_answer(client, ca
 
     assertContains(response, f"#note-{waiting.pk}")
     assertNotContains(response, f"#note-{answered.pk}")
+
+
+@pytest.mark.parametrize("threads", [1, 6])
+def test_the_case_page_costs_the_same_however_many_notes(
+    client, django_assert_max_num_queries, case, supervisor, practitioner, threads
+):
+    for _ in range(threads):
+        note = SupervisionNoteFactory(case=case, author=supervisor)
+        SupervisionNoteFactory(case=case, author=practitioner, author_role="practitioner", in_reply_to=note)
+    client.force_login(supervisor)
+
+    # As for the practitioner (CASE_PAGE_QUERIES in cases/tests/test_goals_and_ratings.py): the
+    # notes are one query, their authors joined, the answers threaded in Python.
+    with django_assert_max_num_queries(18):
+        response = client.get(case.get_absolute_url())
+
+    assert response.content.decode().count('class="card mb-3 supervision-thread') == threads

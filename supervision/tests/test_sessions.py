@@ -237,3 +237,21 @@ def test_a_supervisor_of_another_team_cannot_log_for_this_practitioner(client, p
 
     assert client.post(create_url(practitioner), form_data()).status_code == 404
     assert not SupervisionSession.objects.exists()
+
+
+@pytest.mark.parametrize("sessions", [1, 6])
+def test_the_practitioners_page_costs_the_same_however_many_sessions(
+    client, django_assert_max_num_queries, case, practitioner, supervisor, sessions
+):
+    for _ in range(sessions):
+        SupervisionSessionFactory(practitioner=practitioner, supervisor=supervisor, cases=[case])
+        FilmFactory(case=case, kind=Film.Kind.REVIEW)
+    client.force_login(supervisor)
+
+    # Session and user (2), the practitioner (1), the view event (1), the trainee (1), notes to
+    # answer (1), sessions (1), review films (1), whether this supervisor may log (1), the session
+    # pushed on (3).
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("supervision:practitioner", args=[practitioner.pk]))
+
+    assert response.content.decode().count("/supervision/sessions/") == sessions
