@@ -78,6 +78,8 @@ def letter_context(letter: TrajectLetter, *, for_pdf: bool, show_images: bool = 
                 "number": number,
                 "caption": item["caption"],
                 "src": still_data_uri(still) if still and show_images else None,
+                # Said on the page, so a supervisor knows why the picture is missing.
+                "hidden": still is not None and not show_images,
             }
         )
     descriptions = content["descriptions"]

@@ -60,7 +60,7 @@ def build_content(letter: TrajectLetter) -> dict:
                 for s in RelationshipDescription.Subject.values
             )
         },
-        "films": case.films.count(),
+        "films": case.films.of_the_family().count(),
         "reviews": SharedReview.objects.filter(case=case).count(),
         "stills": [
             {"id": s.pk, "caption": s.caption}

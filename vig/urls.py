@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/", include("sessions.urls")),
     path("cases/", include("letters.urls")),
     path("cases/", include("cases.urls")),
+    path("supervision/", include("supervision.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
 """The Traject Letter: drafting, missing data, one template for preview and PDF, versions, approval."""
 
+import datetime
 import io
 import shutil
 import subprocess
@@ -12,8 +13,9 @@ from django.urls import reverse
 from PIL import Image
 
 from audit.models import AuditEvent
-from cases.models import GoalRating, RelationshipDescription
+from cases.models import Consent, GoalRating, RelationshipDescription
 from cases.tests.factories import (
+    ConsentFactory,
     GoalFactory,
     GoalRatingFactory,
     HelpingQuestionFactory,
@@ -325,6 +327,21 @@ def test_preview_embeds_stills_inline_and_hides_them_without_supervision_consent
     client.force_login(supervisor)
     page = client.get(url).content.decode()
     assert "data:image/jpeg;base64," not in page and "Sam looks up at you" in page
+
+
+@pytest.mark.parametrize("consent", ["never recorded", "withdrawn"])
+def test_the_preview_says_why_the_stills_are_hidden_from_a_supervisor(
+    client, full_case, practitioner, supervisor, consent
+):
+    if consent == "withdrawn":
+        ConsentFactory(case=full_case, purpose=Consent.Purpose.SUPERVISION, withdrawn_on=datetime.date(2026, 10, 5))
+    letter = write_letter(client, full_case, practitioner)
+    client.force_login(supervisor)
+
+    page = client.get(reverse("letters:preview", args=[full_case.reference, letter.pk])).content.decode()
+
+    assert "data:image/jpeg;base64," not in page
+    assert "(image hidden: the client has not consented, or has withdrawn consent" in page
 
 
 def test_a_render_error_is_a_failure_with_a_message(client, full_case, practitioner, monkeypatch):

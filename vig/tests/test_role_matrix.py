@@ -15,6 +15,7 @@ from clips.tests.factories import AnnotationFactory, ClipFactory, FilmFactory, F
 from letters import services as letter_services
 from letters.models import TrajectLetter
 from sessions.tests.factories import SessionFactory, SharedReviewFactory
+from supervision.models import SupervisionSession
 
 ROLES = ["anonymous", "owner", "other_practitioner", "supervisor", "other_supervisor", "administrator"]
 
@@ -107,6 +108,16 @@ MATRIX = {
     "letters:finalise": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
     # Approving is the supervisor's write: only a supervisor of the case's team, not its practitioner.
     "letters:approve": ("POST", expect(LOGIN, 403, 404, 302, 404, 403)),
+    # Supervision: a practitioner's supervision record is theirs, their team's supervisors' and the
+    # administrators'; sessions are logged and changed by a supervisor of the practitioner's team.
+    "supervision:home": ("GET", expect(LOGIN, 302, 302, 200, 200, 200)),  # practitioners: to their own page
+    "supervision:practitioner": ("GET", expect(LOGIN, 200, 404, 200, 404, 200)),
+    "supervision:session_create": ("GET", expect(LOGIN, 403, 404, 200, 404, 403)),
+    "supervision:session_detail": ("GET", expect(LOGIN, 200, 404, 200, 404, 200)),
+    "supervision:session_edit": ("GET", expect(LOGIN, 403, 404, 200, 404, 403)),
+    "supervision:case_notes": ("GET", CASE_READ),
+    # Notes are the supervisor's and the practitioner's conversation: an empty note is refused (400).
+    "supervision:note_create": ("POST", expect(LOGIN, 400, 404, 400, 404, 403)),
 }
 
 # Views that change a case: a POST from a role that may not write changes nothing.
@@ -153,6 +164,10 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
     letter.render_status = TrajectLetter.RenderStatus.READY
     letter.pdf = ContentFile(b"%PDF-1.7", name="letter.pdf")
     letter.save()
+    supervision_session = SupervisionSession.objects.create(
+        practitioner=practitioner, supervisor=supervisor, duration_minutes=60
+    )
+    supervision_session.cases.add(case)
     users = {
         "anonymous": None,
         "owner": practitioner,
@@ -174,6 +189,8 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
         "session_id": session.pk,
         "review_id": review.pk,
         "letter_id": letter.pk,
+        "practitioner_id": practitioner.pk,
+        "supervision_session_id": supervision_session.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
     }
