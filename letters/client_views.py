@@ -24,7 +24,7 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.log import record
@@ -74,12 +74,13 @@ def client_area(view):
     return wrapped
 
 
-def unavailable(request, *, counted: bool = True):
+def unavailable(request, *, counted: bool = True, forget: bool = True):
     """The one answer for any link that does not open a letter: nothing to tell the cases apart."""
     if counted:
         links.note_failure(request)
     response = render(request, "letters/client/unavailable.html", status=404)
-    links.clear_cookie(response)
+    if forget:
+        links.clear_cookie(response)
     return response
 
 
@@ -104,10 +105,20 @@ def client_link(request, link_token):
 
 @client_area
 @require_http_methods(["GET", "POST"])
-@csrf_protect
+@csrf_exempt
 def client_open(request):
+    """The landing page and its POST, the opening.
+
+    Not behind Django's CSRF check: with `Referrer-Policy: no-referrer` the
+    browser sends `Origin: null` on this POST, which that check refuses. What
+    it would protect is carried by the cookie instead: SameSite=Lax, so a POST
+    from another site arrives without it and opens nothing; and a browser
+    that says the request is cross-site (Sec-Fetch-Site) is refused outright.
+    """
     if links.address_is_limited(request):
         return too_many(request)
+    if request.method == "POST" and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return unavailable(request, counted=False, forget=False)  # another site may not end the client's visit
     link, step, present = links.from_cookie(request)
     if link is None:
         return unavailable(request, counted=present)

@@ -345,3 +345,11 @@ def test_a_staff_log_in_opens_nothing_in_the_client_area(client, letter, request
     client.force_login(request.getfixturevalue(who))
     for name in ("client_open", "client_letter", "client_pdf"):
         assert client.get(reverse(f"letters:{name}")).status_code == 404, name
+
+
+def test_a_cross_site_post_opens_nothing(client, letter):
+    made = make_link(letter)
+    client.get(link_url(made.token))
+    response = client.post(reverse("letters:client_open"), headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 404 and not made.link.accesses.exists()
+    assert client.post(reverse("letters:client_open"), headers={"Sec-Fetch-Site": "same-origin"}).status_code == 302
