@@ -25,7 +25,7 @@ from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from audit.log import record
 from audit.models import AuditEvent
@@ -91,7 +91,7 @@ def too_many(request):
 
 
 @client_area
-@require_GET
+@require_safe
 def client_link(request, link_token):
     if links.address_is_limited(request):
         return too_many(request)

@@ -11,7 +11,8 @@ import logging
 import re
 
 # The prefix of letters:client_link (letters/client_urls.py, mounted at "l/").
-LINK_PATH = re.compile(r"(/l/)[^/\s?#\"']+")
+# Everything after /l/ up to the end of the path (extra segments and a query string too).
+LINK_PATH = re.compile(r"(/l/)[^\s\"']+")
 REDACTED = r"\1[redacted]"
 
 

@@ -26,7 +26,8 @@ case_patterns = [
 # The client's side: outside /cases/, so the link's cookie (path /letter/) never reaches a staff URL.
 # letters/log_filters.py redacts the token after "/l/": keep the two in step.
 client_patterns = [
-    path("l/<str:link_token>/", client_views.client_link, name="client_link"),
+    # <path:…> so that a link with extra segments gets the same page as any other bad link.
+    path("l/<path:link_token>/", client_views.client_link, name="client_link"),
     path("letter/", client_views.client_open, name="client_open"),
     path("letter/read/", client_views.client_letter, name="client_letter"),
     path("letter/pdf/", client_views.client_pdf, name="client_pdf"),

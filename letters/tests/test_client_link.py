@@ -334,9 +334,16 @@ def test_tokens_are_redacted_from_request_logs(client, letter, caplog):
         client.get(link_url(guess))
         logging.getLogger("django.server").warning('"%s" %s %s', f"GET /l/{made.token}/ HTTP/1.1", "302", "0")
     text = "\n".join(r.getMessage() for r in caplog.records)
-    assert "Not Found: /l/[redacted]/" in text
-    assert '"GET /l/[redacted]/ HTTP/1.1" 302' in text
+    assert "Not Found: /l/[redacted]" in text
+    assert '"GET /l/[redacted] HTTP/1.1" 302' in text
     assert guess not in text and made.token not in text
+
+
+def test_a_token_further_along_a_link_path_is_redacted_too(client, caplog, db):
+    token = links.new_token()
+    with caplog.at_level(logging.INFO):
+        client.get(f"/l/a/{token}/?t={token}")
+    assert caplog.records and token not in "\n".join(r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("who", ["practitioner", "supervisor", "administrator"])
@@ -353,3 +360,18 @@ def test_a_cross_site_post_opens_nothing(client, letter):
     response = client.post(reverse("letters:client_open"), headers={"Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 404 and not made.link.accesses.exists()
     assert client.post(reverse("letters:client_open"), headers={"Sec-Fetch-Site": "same-origin"}).status_code == 302
+
+
+def test_a_head_request_swaps_nothing_and_uses_nothing(client, letter):
+    made = make_link(letter)
+    response = client.head(link_url(made.token))
+    assert response.status_code == 302 and response["Referrer-Policy"] == "no-referrer"
+    assert not made.link.accesses.exists()
+
+
+def test_a_link_with_extra_path_gets_the_same_page(client, letter):
+    made = make_link(letter)
+    for path in (f"/l/{made.token}/extra/", f"/l/a/{made.token}/"):
+        response = client.get(path)
+        assert (response.status_code, response.content) == unavailable_page(client), path
+        assert response["Cache-Control"] == "no-store"
