@@ -67,7 +67,7 @@ def client_area(view):
         response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         response["Cache-Control"] = "no-store"
-        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["X-Robots-Tag"] = "noindex"
         response.headers.setdefault("Content-Security-Policy", CLIENT_CSP)
         return response
 

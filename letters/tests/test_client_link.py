@@ -15,7 +15,7 @@ from letters import links, services
 from letters.models import ClientLink, ClientLinkAccess, TrajectLetter
 from letters.tests.conftest import ACCOUNT, write_letter
 
-CLIENT_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+CLIENT_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
 @pytest.fixture
