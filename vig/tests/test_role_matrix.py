@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.models import Consent
 from cases.tests.factories import ConsentFactory, GoalFactory
 from clips.tests.factories import AnnotationFactory, ClipFactory, FilmFactory, FilmUploadFactory, StillFactory
+from dataprotection.models import SubjectAccessExport
 from letters import services as letter_services
 from letters.models import TrajectLetter
 from sessions.tests.factories import SessionFactory, SharedReviewFactory
@@ -32,6 +33,7 @@ CASE_READ = expect(LOGIN, 200, 404, 200, 404, 200)
 CASE_WRITE = expect(LOGIN, 200, 404, 403, 404, 200)
 CASE_STAFF = expect(LOGIN, 403, 404, 200, 404, 200)
 SUPERVISORS = expect(LOGIN, 403, 403, 200, 200, 200)
+ADMINISTRATORS = expect(LOGIN, 403, 403, 403, 403, 200)
 
 TUS_CREATE = {"Tus-Resumable": "1.0.0", "Upload-Length": "10"}
 
@@ -107,6 +109,14 @@ MATRIX = {
     "letters:finalise": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
     # Approving is the supervisor's write: only a supervisor of the case's team, not its practitioner.
     "letters:approve": ("POST", expect(LOGIN, 403, 404, 302, 404, 403)),
+    # Data protection (retention, erasure, subject access export): administrators only, like the Django admin.
+    "dataprotection:overview": ("GET", ADMINISTRATORS),
+    "dataprotection:erase": ("GET", ADMINISTRATORS),
+    "dataprotection:export_start": ("GET", ADMINISTRATORS),
+    # The world's export belongs to the administrator; its one download streams it (200).
+    "dataprotection:export_detail": ("GET", ADMINISTRATORS),
+    "dataprotection:export_status": ("GET", ADMINISTRATORS),
+    "dataprotection:export_download": ("GET", ADMINISTRATORS),
 }
 
 # Views that change a case: a POST from a role that may not write changes nothing.
@@ -153,6 +163,13 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
     letter.render_status = TrajectLetter.RenderStatus.READY
     letter.pdf = ContentFile(b"%PDF-1.7", name="letter.pdf")
     letter.save()
+    export = SubjectAccessExport.objects.create(
+        client=case.client,
+        requested_by=administrator,
+        case_references=[case.reference],
+        status=SubjectAccessExport.Status.READY,
+        file=ContentFile(b"PK", name="export.zip"),
+    )
     users = {
         "anonymous": None,
         "owner": practitioner,
@@ -174,6 +191,7 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
         "session_id": session.pk,
         "review_id": review.pk,
         "letter_id": letter.pk,
+        "export_id": export.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
     }
