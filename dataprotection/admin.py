@@ -16,7 +16,7 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        RetentionPolicy.load()
+        RetentionPolicy.objects.get_or_create(pk=1)
         return super().changelist_view(request, extra_context)
 
 

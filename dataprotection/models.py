@@ -61,8 +61,11 @@ class RetentionPolicy(models.Model):
 
     @classmethod
     def load(cls) -> "RetentionPolicy":
-        policy, _ = cls.objects.get_or_create(pk=1)
-        return policy
+        """The policy in force: the saved row (made by a migration), or the defaults if it is missing.
+
+        A read never writes, so a page showing dates costs exactly one query.
+        """
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
     @property
     def record_months(self) -> int:

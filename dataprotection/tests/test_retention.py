@@ -302,3 +302,21 @@ def test_the_dry_run_page_query_count_does_not_grow_with_cases(
 
 def test_the_look_ahead_is_thirty_days():
     assert retention.LOOKAHEAD_DAYS == 30
+
+
+def test_an_administrator_sets_the_policy_in_the_django_admin(client, administrator):
+    client.force_login(administrator)
+    assert client.get(reverse("admin:dataprotection_retentionpolicy_changelist")).status_code == 200
+    url = reverse("admin:dataprotection_retentionpolicy_change", args=[1])
+    response = client.post(
+        url, {"original_film_months": 6, "playback_months": 18, "clip_months": 18, "record_years": 8}
+    )
+    assert response.status_code == 302
+    policy = RetentionPolicy.load()
+    assert (policy.original_film_months, policy.playback_months, policy.record_years) == (6, 18, 8)
+
+
+def test_the_policy_cannot_be_deleted_or_doubled_in_the_admin(client, administrator):
+    client.force_login(administrator)
+    assert client.get(reverse("admin:dataprotection_retentionpolicy_add")).status_code == 403
+    assert client.get(reverse("admin:dataprotection_retentionpolicy_delete", args=[1])).status_code == 403
