@@ -277,7 +277,17 @@ def _delete_film_entry(film: Film) -> bool:
 
 
 def _expire_exports(today: date) -> int:
-    """Subject access exports nobody downloaded go after EXPORT_KEEP_DAYS."""
+    """Subject access exports nobody downloaded go after EXPORT_KEEP_DAYS.
+
+    One still waiting or being built after a day lost its worker (killed
+    mid-build): it is marked failed, so the administrator starts it again.
+    """
+    SubjectAccessExport.objects.filter(
+        status__in=[SubjectAccessExport.Status.QUEUED, SubjectAccessExport.Status.BUILDING],
+        created_at__date__lt=today - timedelta(days=1),
+    ).update(
+        status=SubjectAccessExport.Status.FAILED, error="The export stopped before it was finished. Start it again."
+    )
     stale = SubjectAccessExport.objects.filter(
         status=SubjectAccessExport.Status.READY, finished_at__date__lte=today - timedelta(days=EXPORT_KEEP_DAYS)
     )

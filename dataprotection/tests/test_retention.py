@@ -320,3 +320,39 @@ def test_the_policy_cannot_be_deleted_or_doubled_in_the_admin(client, administra
     client.force_login(administrator)
     assert client.get(reverse("admin:dataprotection_retentionpolicy_add")).status_code == 403
     assert client.get(reverse("admin:dataprotection_retentionpolicy_delete", args=[1])).status_code == 403
+
+
+def test_an_export_nobody_downloaded_is_removed_after_a_week(media_root, case, administrator):
+    from django.core.files.base import ContentFile
+
+    from dataprotection.models import SubjectAccessExport
+
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC), tick=False):
+        export = SubjectAccessExport.objects.create(
+            client=case.client,
+            requested_by=administrator,
+            status=SubjectAccessExport.Status.READY,
+            file=ContentFile(b"PK", name="export.zip"),
+            finished_at=datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC),
+        )
+    apply_retention(day("2026-03-07"))
+    assert stored_files() == ["export.zip"]
+
+    run = apply_retention(day("2026-03-08"))
+
+    export.refresh_from_db()
+    assert export.status == SubjectAccessExport.Status.EXPIRED
+    assert stored_files() == []
+    assert run.counts == {"export": 1}
+
+
+def test_an_export_whose_worker_died_is_marked_failed_the_next_day(db, case, administrator):
+    from dataprotection.models import SubjectAccessExport
+
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC), tick=False):
+        export = SubjectAccessExport.objects.create(
+            client=case.client, requested_by=administrator, status=SubjectAccessExport.Status.BUILDING
+        )
+    apply_retention(day("2026-03-03"))
+    export.refresh_from_db()
+    assert export.status == SubjectAccessExport.Status.FAILED
