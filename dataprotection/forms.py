@@ -16,6 +16,7 @@ class EraseCaseForm(forms.Form):
     def __init__(self, *args, reference: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.reference = reference
+        self.fields["confirm_reference"].help_text = f"Type {reference} exactly, to show this is the case you mean."
 
     def clean_confirm_reference(self):
         typed = self.cleaned_data["confirm_reference"].strip()
