@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import re
 
 import pytest
 import time_machine
@@ -116,7 +117,8 @@ def test_the_records_page_shows_its_deletion_date(client, practitioner, closed_c
         else:
             kwargs["letter_id"] = obj.pk
         url = reverse(url_name, kwargs=kwargs)
-    page = client.get(url).content.decode()
+    with time_machine.travel(datetime.datetime(2026, 2, 1, 12, tzinfo=datetime.UTC), tick=False):
+        page = client.get(url).content.decode()
     assert 'id="retention-heading"' in page
     expected = "15 Jan 2033" if kwarg in ("letter", None) else "15 Jan 2027"
     assert f"deleted on {expected}" in page
@@ -356,3 +358,14 @@ def test_an_export_whose_worker_died_is_marked_failed_the_next_day(db, case, adm
     apply_retention(day("2026-03-03"))
     export.refresh_from_db()
     assert export.status == SubjectAccessExport.Status.FAILED
+
+
+def test_a_film_page_says_when_its_original_has_been_deleted(client, practitioner, closed_case, everything):
+    apply_retention(day("2026-04-15"))
+    client.force_login(practitioner)
+    film = everything["film"]
+    with time_machine.travel(datetime.datetime(2026, 5, 1, 12, tzinfo=datetime.UTC), tick=False):
+        page = client.get(film.get_absolute_url()).content.decode()
+    panel = page.split('id="retention-heading"')[1]
+    assert re.search(r"The original film file</dt>\s*<dd[^>]*>deleted</dd>", panel)
+    assert "deleted on 15 Jan 2027" in panel
