@@ -216,3 +216,14 @@ def test_every_file_field_is_found_without_naming_models(everything, case):
     }
     found = {(held.label, held.field) for held in collect([case]).files()}
     assert found == file_fields
+
+
+def test_every_link_to_a_case_cascades_except_the_audit_log():
+    """A model added later that points at a case must go with it; SET_NULL would keep its content after erasure."""
+    links = [
+        f"{m._meta.label}.{f.name}"
+        for m in apps.get_models()
+        for f in m._meta.concrete_fields
+        if f.is_relation and f.related_model is Case and f.remote_field.on_delete is not models.CASCADE
+    ]
+    assert links == ["audit.AuditEvent.case"]

@@ -203,3 +203,11 @@ def test_the_download_is_audited_against_the_clients_cases(client, administrator
     response = client.get(reverse("dataprotection:export_download", kwargs={"export_id": built.pk}))
     b"".join(response.streaming_content)
     assert AuditEvent.objects.filter(case=case, summary="subject access export downloaded").count() == 1
+
+
+def test_secrets_are_left_out_of_the_data(administrator):
+    from dataprotection.export import _serialise
+
+    fields = _serialise([administrator])[0]["fields"]
+    assert "password" not in fields
+    assert fields["username"] == "admin"
