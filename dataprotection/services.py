@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import transaction
+from django.db import models, transaction
 
 from audit.log import record
 from audit.models import AuditEvent
@@ -88,7 +88,23 @@ def _held_files(case, client, child, exports) -> list[HeldFile]:
         if export.file:
             label = "dataprotection.subjectaccessexport"
             held.append(HeldFile(label, "file", export.pk, export.file.storage, export.file.name))
+    # The client and child go when no other case needs them, with whatever
+    # hangs off them (found the same way, so later models are included).
+    for person, link in ((client, "client"), (child, "child")):
+        if not Case.objects.filter(**{link: person}).exclude(pk=case.pk).exists():
+            held += collect(_owned_by(person)).files()
     return held
+
+
+def _owned_by(person) -> list:
+    """Rows that cascade from a client or child, apart from their cases and the exports handled above."""
+    rows = []
+    for rel in person._meta.related_objects:
+        if rel.many_to_many or rel.related_model in (Case, SubjectAccessExport):
+            continue
+        if rel.on_delete is models.CASCADE:
+            rows += list(rel.related_model._base_manager.filter(**{rel.field.name: person}))
+    return rows
 
 
 def _delete_files(files: list[HeldFile]) -> set:
