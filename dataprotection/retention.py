@@ -193,8 +193,9 @@ def apply_retention(today: date | None = None) -> RetentionRun:
     for case in work["record"].select_related("client", "child"):
         try:
             erasure = erase_case(case=case, by=None, reason="The retention period ended.", on_request=False)
-        except ErasureError:
-            logger.exception("retention: could not erase %s; it will be tried again", case.reference)
+        except Exception as exc:  # noqa: BLE001 - one case that cannot go must not stop the rest of the run
+            kind = "files" if isinstance(exc, ErasureError) else type(exc).__name__
+            logger.exception("retention: could not erase %s (%s); it will be tried again", case.reference, kind)
             failures += 1
             continue
         counts["record"] += 1

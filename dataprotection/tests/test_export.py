@@ -211,3 +211,11 @@ def test_secrets_are_left_out_of_the_data(administrator):
     fields = _serialise([administrator])[0]["fields"]
     assert "password" not in fields
     assert fields["username"] == "admin"
+
+
+@pytest.mark.parametrize("who", ["practitioner", "supervisor"])
+def test_nobody_but_an_administrator_can_start_an_export(client, request, case, who):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(reverse("dataprotection:export_start", kwargs={"reference": case.reference}))
+    assert response.status_code == 403
+    assert not SubjectAccessExport.objects.exists()

@@ -369,3 +369,15 @@ def test_a_film_page_says_when_its_original_has_been_deleted(client, practitione
     panel = page.split('id="retention-heading"')[1]
     assert re.search(r"The original film file</dt>\s*<dd[^>]*>deleted</dd>", panel)
     assert "deleted on 15 Jan 2027" in panel
+
+
+def test_a_record_that_cannot_be_erased_does_not_stop_the_rest_of_the_run(media_root, administrator):
+    from unittest import mock
+
+    stuck = make_everything(close(CaseFactory(), day("2020-01-15")))
+    other = make_everything(close(CaseFactory(), day("2026-01-15")))
+    with mock.patch("dataprotection.services.erase_case", side_effect=RuntimeError("boom")):
+        run = apply_retention(day("2027-01-20"))
+    assert run.failures == 1
+    assert Case.objects.filter(pk=stuck["film"].case_id).exists()
+    assert not Film.objects.filter(pk=other["film"].pk).exists()
