@@ -381,3 +381,16 @@ def test_a_record_that_cannot_be_erased_does_not_stop_the_rest_of_the_run(media_
     assert run.failures == 1
     assert Case.objects.filter(pk=stuck["film"].case_id).exists()
     assert not Film.objects.filter(pk=other["film"].pk).exists()
+
+
+def test_a_film_page_says_its_playback_copy_has_gone_instead_of_showing_a_broken_player(
+    client, practitioner, closed_case, everything
+):
+    policy = RetentionPolicy.load()
+    policy.clip_months = 24  # the film's entry stays while its clips do
+    policy.save()
+    apply_retention(day("2027-01-15"))
+    client.force_login(practitioner)
+    page = client.get(everything["film"].get_absolute_url()).content.decode()
+    assert 'id="film-playback-deleted"' in page
+    assert "<video" not in page
