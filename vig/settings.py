@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "sessions.apps.SessionsConfig",
     "letters",
     "supervision",
+    "dataprotection",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
     },
     "expire-abandoned-uploads": {"task": "clips.tasks.expire_abandoned_uploads_task", "schedule": 60.0 * 60},
+    # Data protection: delete what the retention policy says is due, once a day in the small hours.
+    "apply-retention": {
+        "task": "dataprotection.tasks.apply_retention_task",
+        "schedule": crontab(hour=envint("VIG_RETENTION_HOUR", 2), minute=30),
+    },
 }
 CELERY_WORKER_SEND_TASK_EVENTS = False
 

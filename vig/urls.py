@@ -18,5 +18,6 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("supervision/", include("supervision.urls")),
     path("audit/", include("audit.urls")),
+    path("data-protection/", include("dataprotection.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from audit.models import AuditEvent
 from cases.tests.factories import CaseFactory
+from cases.tests.test_goals_and_ratings import CASE_PAGE_QUERIES
 from supervision.models import SupervisionNote
 
 from .factories import SupervisionNoteFactory
@@ -164,7 +165,7 @@ def test_the_case_page_costs_the_same_however_many_notes(
 
     # As for the practitioner (CASE_PAGE_QUERIES in cases/tests/test_goals_and_ratings.py): the
     # notes are one query, their authors joined, the answers threaded in Python.
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(CASE_PAGE_QUERIES):
         response = client.get(case.get_absolute_url())
 
     assert response.content.decode().count('class="card mb-3 supervision-thread') == threads

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.models import Consent
 from cases.tests.factories import ConsentFactory, GoalFactory
 from clips.tests.factories import AnnotationFactory, ClipFactory, FilmFactory, FilmUploadFactory, StillFactory
+from dataprotection.models import SubjectAccessExport
 from letters import links as letter_links
 from letters import services as letter_services
 from letters.models import TrajectLetter
@@ -34,6 +35,7 @@ CASE_READ = expect(LOGIN, 200, 404, 200, 404, 200)
 CASE_WRITE = expect(LOGIN, 200, 404, 403, 404, 200)
 CASE_STAFF = expect(LOGIN, 403, 404, 200, 404, 200)
 SUPERVISORS = expect(LOGIN, 403, 403, 200, 200, 200)
+ADMINISTRATORS = expect(LOGIN, 403, 403, 403, 403, 200)
 
 TUS_CREATE = {"Tus-Resumable": "1.0.0", "Upload-Length": "10"}
 
@@ -131,6 +133,14 @@ MATRIX = {
     "letters:client_open": ("GET", expect(302, 302, 302, 302, 302, 302)),
     "letters:client_letter": ("GET", PUBLIC),
     "letters:client_pdf": ("GET", PUBLIC),
+    # Data protection (retention, erasure, subject access export): administrators only, like the Django admin.
+    "dataprotection:overview": ("GET", ADMINISTRATORS),
+    "dataprotection:erase": ("GET", ADMINISTRATORS),
+    "dataprotection:export_start": ("GET", ADMINISTRATORS),
+    # The world's export belongs to the administrator; its one download streams it (200).
+    "dataprotection:export_detail": ("GET", ADMINISTRATORS),
+    "dataprotection:export_status": ("GET", ADMINISTRATORS),
+    "dataprotection:export_download": ("GET", ADMINISTRATORS),
 }
 
 # Anonymous redirects that are not to the log-in page.
@@ -186,6 +196,13 @@ def world(client, case, practitioner, other_practitioner, supervisor, other_supe
     supervision_session.cases.add(case)
     shared = letter_services.create_link(letter=letter, user=practitioner, days=30, with_passcode=False)
     client.cookies[letter_links.COOKIE_NAME] = letter_links.cookie_value(shared.link, letter_links.OPEN)
+    export = SubjectAccessExport.objects.create(
+        client=case.client,
+        requested_by=administrator,
+        case_references=[case.reference],
+        status=SubjectAccessExport.Status.READY,
+        file=ContentFile(b"PK", name="export.zip"),
+    )
     users = {
         "anonymous": None,
         "owner": practitioner,
@@ -211,6 +228,7 @@ def world(client, case, practitioner, other_practitioner, supervisor, other_supe
         "supervision_session_id": supervision_session.pk,
         "link_id": shared.link.pk,
         "link_token": shared.token,
+        "export_id": export.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
     }
