@@ -261,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
     },
     "expire-abandoned-uploads": {"task": "clips.tasks.expire_abandoned_uploads_task", "schedule": 60.0 * 60},
+    # Letters whose PDF render stalled (worker died, message lost): same interval as the films.
+    "requeue-stalled-letter-renders": {
+        "task": "letters.tasks.requeue_stalled_renders_task",
+        "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
+    },
 }
 CELERY_WORKER_SEND_TASK_EVENTS = False
 
