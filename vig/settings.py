@@ -342,5 +342,7 @@ LOGGING = {
         # Request lines can carry tokens in URLs (client letter links): keep the
         # dev server's access log at warnings only.
         "django.server": {"level": "WARNING"},
+        # WeasyPrint reports each step of every letter render at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
