@@ -8,7 +8,8 @@ endpoint, a region and credentials. A film is sent by tus and the upload form,
 processed by the worker straight from the bucket, a clip is marked and cut by
 the worker, and the clip is played the way a browser does: the view answers
 with a redirect to a short-lived signed URL, which is fetched from the bucket,
-whole and by Range.
+whole and by Range. A Traject Letter is finalised and its PDF made by the
+worker, with a still read from the bucket, and downloaded the same way.
 
 Nothing here skips: if moto cannot start, the test fails.
 
@@ -19,7 +20,9 @@ checked with them: run it, then assert `film_keys(film) & bucket_keys(s3) == set
 
 import base64
 import runpy
+import shutil
 import socket
+import subprocess
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,11 +30,15 @@ import boto3
 import pytest
 import requests
 from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from moto.server import ThreadedMotoServer
 
-from clips import services
+from clips import cutting, services
 from clips.models import Clip, Film, PrincipleElement
+from clips.tests.factories import ClipFactory, FilmFactory, StillFactory
+from letters import services as letter_services
+from letters.models import TrajectLetter
 from vig.testing.worker import WorkerProcess
 
 pytestmark = pytest.mark.worker
@@ -68,7 +75,10 @@ def s3_endpoint():
                 server.stop()
                 pytest.fail(f"moto's S3 server is not answering on {endpoint}")
             time.sleep(0.1)
+    # moto keeps its buckets in this process, across servers: each test starts from none.
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
     yield endpoint
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10)
     server.stop()
 
 
@@ -236,3 +246,41 @@ def test_a_film_in_a_bucket_is_processed_by_a_worker_and_its_clip_played_by_a_si
     # Deleting the film through the product takes its objects out of the bucket.
     services.delete_film(film)
     assert bucket_keys(s3) == set()
+
+
+def test_a_letters_pdf_is_made_by_the_worker_into_the_bucket_and_downloaded_by_a_signed_url(
+    s3_worker, s3, client, case, practitioner, h264_film, tmp_path
+):
+    image = tmp_path / "still.jpg"
+    cutting.make_still(h264_film, image, frame=10, frame_rate=25)  # a real frame, by ffmpeg
+    still = StillFactory(
+        clip=ClipFactory(film=FilmFactory(case=case)),
+        caption="Sam looks up at you",
+        image=ContentFile(image.read_bytes(), name="still.jpg"),
+    )
+    assert still.image.name in bucket_keys(s3)
+    letter = letter_services.start_draft(case, practitioner)
+    letter.account_of_progress = "You waited, and Sam came back to you."
+    letter.save()
+    letter.stills.set([still])
+    client.force_login(practitioner)
+
+    response = client.post(reverse("letters:finalise", args=[case.reference, letter.pk]))
+
+    assert response.status_code == 302
+    letter = wait_for(letter, lambda x: x.render_status != TrajectLetter.RenderStatus.PROCESSING, "the PDF", s3_worker)
+    assert letter.render_status == TrajectLetter.RenderStatus.READY, letter.error
+    assert letter.pdf.name == letter.pdf_storage_name() and letter.pdf.name in bucket_keys(s3)
+    stored = s3.get_object(Bucket=BUCKET, Key=letter.pdf.name)["Body"].read()
+
+    response = client.get(reverse("letters:pdf", args=[case.reference, letter.pk]) + "?download=1")
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["response-content-type"] == ["application/pdf"]
+    download = requests.get(response["Location"], timeout=30)
+    assert download.status_code == 200 and download.content == stored and stored.startswith(b"%PDF-")
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{letter.download_name()}"'
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(download.content)
+    images = subprocess.run([shutil.which("pdfimages"), "-list", str(pdf)], check=True, capture_output=True, text=True)
+    assert len(images.stdout.strip().splitlines()) == 3, "two header lines, then the still read from the bucket"
