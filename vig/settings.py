@@ -7,6 +7,7 @@ DJANGO_ALLOWED_HOSTS; anything malformed stops start-up with ImproperlyConfigure
 rather than running with a surprising value.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -84,7 +85,21 @@ INSTALLED_APPS = [
     "supervision",
 ]
 
+# The reverse proxies in front of the web processes (nginx): requests from them
+# get their client's address from X-Forwarded-For (vig.proxy). Empty: nobody is
+# trusted, REMOTE_ADDR is the peer, as on one machine without a proxy.
+VIG_TRUSTED_PROXIES = envlist("VIG_TRUSTED_PROXIES", [])
+for _proxy in VIG_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"VIG_TRUSTED_PROXIES must be IP addresses or networks (comma-separated), not {_proxy!r}"
+        ) from None
+
 MIDDLEWARE = [
+    # First, so everything after it (audit, letter links, axes) sees the client's address.
+    "vig.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
