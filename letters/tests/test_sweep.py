@@ -103,3 +103,18 @@ def test_the_sweep_runs_on_the_beat_schedule(settings):
     assert entries[0]["schedule"] == float(settings.CELERY_BEAT_SCHEDULE["requeue-stalled-films"]["schedule"])
     app.loader.import_default_modules()
     assert task in app.tasks
+
+
+def test_a_retried_render_is_not_taken_for_a_lost_one(case, monkeypatch, time_machine):
+    queued = []
+    monkeypatch.setattr("letters.tasks.render_letter_pdf_task.delay", queued.append)
+    time_machine.move_to(timezone.now(), tick=False)
+    letter = finalised_letter(case)
+    TrajectLetter.objects.filter(pk=letter.pk).update(render_status=TrajectLetter.RenderStatus.FAILED)
+    letter.refresh_from_db()
+    time_machine.shift(timedelta(days=2))
+
+    services.retry_render(letter)  # queues on commit; this test never commits
+
+    assert sweep.requeue_stalled_renders() == []
+    assert queued == []
