@@ -13,9 +13,9 @@ worker, with a still read from the bucket, and downloaded the same way.
 
 Nothing here skips: if moto cannot start, the test fails.
 
-`bucket_keys` lists what the bucket holds; `film_keys` what one film should
-have left there. The retention task (deleting a closed case's media) can be
-checked with them: run it, then assert `film_keys(film) & bucket_keys(s3) == set()`.
+Once the case has been closed long enough, the daily retention task, run by
+the worker, deletes the film's objects from the bucket: the original first,
+then the playback copy and the clip.
 """
 
 import base64
@@ -24,6 +24,7 @@ import shutil
 import socket
 import subprocess
 import time
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -32,11 +33,15 @@ import requests
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
-from clips import cutting, services
+from cases.models import Case
+from clips import cutting
 from clips.models import Clip, Film, PrincipleElement
 from clips.tests.factories import ClipFactory, FilmFactory, StillFactory
+from dataprotection.models import RetentionRun
+from dataprotection.tasks import apply_retention_task
 from letters import services as letter_services
 from letters.models import TrajectLetter
 from vig.testing.worker import WorkerProcess
@@ -160,6 +165,22 @@ def wait_for(obj, condition, what: str, worker):
     pytest.fail(f"Timed out waiting for {what}: {obj.status} {obj.error}\n{worker.log()}")
 
 
+def close_case_months_ago(case, months: int) -> None:
+    case.status = Case.Status.CLOSED
+    case.closed_on = timezone.localdate() - timedelta(days=31 * months)
+    case.save(update_fields=["status", "closed_on"])
+
+
+def run_retention(worker, *, runs: int) -> None:
+    """Send the daily retention task to the real worker and wait for its run to be recorded."""
+    apply_retention_task.delay()
+    deadline = time.monotonic() + TIMEOUT
+    while RetentionRun.objects.count() < runs:
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out waiting for the retention run\n{worker.log()}")
+        time.sleep(0.2)
+
+
 def upload_film(client, case, source) -> Film:
     """Send the film by tus as the upload page does, then post the page's form."""
     data = source.read_bytes()
@@ -243,9 +264,19 @@ def test_a_film_in_a_bucket_is_processed_by_a_worker_and_its_clip_played_by_a_si
     unsigned = requests.get(signed.split("?", 1)[0], timeout=30)
     assert unsigned.status_code == 403
 
-    # Deleting the film through the product takes its objects out of the bucket.
-    services.delete_film(film)
+    # Retention, run by the worker as the daily beat entry runs it. Closed four months ago, the
+    # original is past its 3 months and leaves the bucket; the playback copy and the clip stay.
+    original, playback = film.original.name, film.playback.name
+    close_case_months_ago(case, 4)
+    run_retention(s3_worker, runs=1)
+    assert original not in bucket_keys(s3)
+    assert playback in bucket_keys(s3) and clip.video.name in bucket_keys(s3)
+
+    # Past 12 months the rest of the film goes too, and nothing is left in the bucket.
+    close_case_months_ago(case, 13)
+    run_retention(s3_worker, runs=2)
     assert bucket_keys(s3) == set()
+    assert not Film.objects.filter(pk=film.pk).exists()
 
 
 def test_a_letters_pdf_is_made_by_the_worker_into_the_bucket_and_downloaded_by_a_signed_url(
