@@ -4,6 +4,8 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from sessions.summary import refresh_case_summary
+
 from .models import Case, Child, Client, Team
 
 
@@ -36,7 +38,7 @@ def create_case(*, client: Client, child: Child, practitioner, team: Team, **cas
             reference = next_reference(opened_on.year)
             try:
                 with transaction.atomic():
-                    return Case.objects.create(
+                    case = Case.objects.create(
                         reference=reference,
                         client=client,
                         child=child,
@@ -44,6 +46,8 @@ def create_case(*, client: Client, child: Child, practitioner, team: Team, **cas
                         team=team,
                         **case_fields,
                     )
+                    refresh_case_summary(case)
+                    return case
             except IntegrityError:
                 if not Case.objects.filter(reference=reference).exists():
                     raise

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import caseload_views, views
 
 app_name = "cases"
 
 urlpatterns = [
-    path("", views.case_list, name="list"),
+    path("", caseload_views.case_list, name="list"),
+    path("review/", caseload_views.caseload_review, name="review"),
     path("new/", views.case_create, name="create"),
     path("<str:reference>/", views.case_detail, name="detail"),
     path("<str:reference>/edit/", views.case_edit, name="edit"),

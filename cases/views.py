@@ -3,13 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from audit.log import changed_fields, record
 from audit.models import AuditEvent
-from sessions.progress import case_progress, caseload, prefetch_progress
+from sessions.progress import case_progress, prefetch_progress
 from sessions.services import can_reopen
+from sessions.summary import refresh_case_summary
 from sessions.timeline import case_timeline
 
 from . import services
@@ -47,45 +47,6 @@ def get_case_for_user(request, reference: str, *, edit: bool = False, audit: boo
     if audit and request.method == "GET":
         record(request, Action.VIEW, case)
     return case
-
-
-@login_required
-def case_list(request):
-    """My caseload: a practitioner's own cases, a supervisor's teams' cases too.
-
-    Each case shows its next step; those needing attention come first.
-    """
-    cases = Case.objects.visible_to(request.user).select_related("client", "child", "practitioner", "team")
-    status = request.GET.get("status", "open")
-    if status == "open":
-        cases = cases.active()
-    elif status in Case.Status.values:
-        cases = cases.filter(status=status)
-    mine = request.GET.get("mine") == "1"
-    if mine:
-        cases = cases.filter(practitioner=request.user)
-    query = request.GET.get("q", "").strip()
-    if query:
-        cases = cases.filter(
-            Q(reference__icontains=query) | Q(client__full_name__icontains=query) | Q(child__name__icontains=query)
-        )
-    rows = caseload(cases.order_by("status", "-opened_on", "-pk"))
-    attention = request.GET.get("attention") == "1"
-    if attention:
-        rows = [case for case in rows if case.progress.needs_attention]
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "cases/case_list.html",
-        {
-            "page": page,
-            "status": status,
-            "mine": mine,
-            "attention": attention,
-            "query": query,
-            "statuses": Case.Status.choices,
-        },
-    )
 
 
 @login_required
@@ -172,6 +133,7 @@ def case_edit(request, reference):
                 case.practitioner = new_practitioner
                 case.team = new_practitioner.team
             case.save()
+            refresh_case_summary(case)
             changed = [f"{form.prefix or 'case'}.{name}" for form in forms_ for name in form.changed_data]
             record(request, Action.UPDATE, case, summary="changed: " + ", ".join(changed) if changed else "no changes")
         messages.success(request, "Case details saved.")
@@ -196,6 +158,7 @@ def helping_question(request, reference):
             question.recorded_by = request.user
             question.save()
             record(request, Action.CREATE, question, summary="revised" if current else "agreed")
+            refresh_case_summary(case)
         messages.success(request, "Helping Question saved.")
         return redirect(case)
     return render(
@@ -221,6 +184,7 @@ def goal_create(request, reference):
             goal.position = case.goals.count() + 1
             goal.save()
             record(request, Action.CREATE, goal)
+            refresh_case_summary(case)
         messages.success(request, "Goal added. Rate where the client is now and where they hope to get to.")
         return redirect("cases:ratings", reference=case.reference)
     return render(request, "cases/goal_form.html", {"case": case, "form": form})
@@ -252,6 +216,7 @@ def goal_delete(request, reference, goal_id):
         with transaction.atomic():
             record(request, Action.DELETE, goal)
             goal.delete()
+            refresh_case_summary(case)
         messages.success(request, "Goal and its ratings deleted.")
         return redirect(case)
     return render(
@@ -270,6 +235,7 @@ def ratings(request, reference):
         with transaction.atomic():
             for goal, phase, score in form.changes():
                 _save_rating(request, goal, phase, score)
+            refresh_case_summary(case)
         messages.success(request, "Ratings saved.")
         return redirect(case)
     return render(request, "cases/ratings_form.html", {"case": case, "form": form})
@@ -311,6 +277,7 @@ def descriptions(request, reference):
                 else:
                     created = case.descriptions.create(moment=moment, subject=subject, text=text)
                     record(request, Action.CREATE, created)
+            refresh_case_summary(case)
         messages.success(request, "Descriptions saved.")
         return redirect(case)
     return render(request, "cases/descriptions_form.html", {"case": case, "form": form})
@@ -327,6 +294,7 @@ def consent_create(request, reference):
             consent.recorded_by = request.user
             consent.save()
             record(request, Action.CREATE, consent)
+            refresh_case_summary(case)
         messages.success(request, f"Consent recorded: {consent.get_purpose_display()}.")
         return redirect(case)
     return render(request, "cases/consent_form.html", {"case": case, "form": form})
@@ -342,6 +310,7 @@ def consent_withdraw(request, reference, consent_id):
             consent.withdrawn_on = form.cleaned_data["withdrawn_on"]
             consent.save(update_fields=["withdrawn_on"])
             record(request, Action.UPDATE, consent, summary="withdrawn")
+            refresh_case_summary(case)
         messages.warning(request, f"Consent withdrawn: {consent.get_purpose_display()}.")
         return redirect(case)
     return render(request, "cases/consent_withdraw.html", {"case": case, "consent": consent, "form": form})

@@ -33,6 +33,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from sessions.summary import refresh_case_summary
+
 from . import media
 from .models import Film
 
@@ -175,6 +177,7 @@ def store(obj, field: str, path: Path, name: str) -> None:
         raise FilmGone()
 
 
+@transaction.atomic
 def finish(film: Film, info: media.ProbeResult, *, thumbnail_count: int, thumbnail_interval: float) -> None:
     Film.objects.filter(pk=film.pk).update(
         status=Film.Status.READY,
@@ -190,10 +193,14 @@ def finish(film: Film, info: media.ProbeResult, *, thumbnail_count: int, thumbna
         thumbnail_interval=thumbnail_interval,
         ready_at=timezone.now(),
     )
+    # A ready film waits for micro-analysis: the caseload says so.
+    refresh_case_summary(film.case_id)
 
 
+@transaction.atomic
 def fail(film: Film, message: str) -> None:
     Film.objects.filter(pk=film.pk).update(status=Film.Status.FAILED, error=message[:300], lease_until=None)
+    refresh_case_summary(film.case_id)
 
 
 def requeue_stalled_films() -> list[int]:

@@ -7,6 +7,8 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Max
 
+from sessions.summary import refresh_case_summary
+
 from . import media, pipeline
 from .models import Clip, ClipTag, Film, FilmUpload, Still
 
@@ -80,6 +82,7 @@ def film_from_upload(
             film.original.delete(save=False)
             raise
         pipeline.start_processing(film)
+        refresh_case_summary(film.case_id)
     finally:
         # Moved into storage, or the save failed: either way the upload is over.
         discard_upload(upload)
@@ -102,6 +105,7 @@ def retry(film: Film) -> None:
             status=Film.Status.PROCESSING, step=Film.Step.QUEUED, progress=0, error="", attempts=0, lease_until=None
         )
         pipeline.start_processing(film)
+        refresh_case_summary(film.case_id)
 
 
 def delete_film(film: Film) -> None:
@@ -115,7 +119,9 @@ def delete_film(film: Film) -> None:
         files += [(f.storage, f.name) for f in clip.all_files()]
         files += [(s.image.storage, s.image.name) for s in clip.stills.all() if s.image]
     with transaction.atomic():
+        case_id = film.case_id
         film.delete()
+        refresh_case_summary(case_id)
         transaction.on_commit(lambda: _remove_files(files))
 
 
@@ -129,6 +135,7 @@ def create_clip(*, film: Film, data: dict, tags: list[tuple], created_by) -> Cli
         clip = Clip.objects.create(film=film, position=last + 1, created_by=created_by, **data)
         set_tags(clip, tags)
         start_cutting(clip)
+        refresh_case_summary(film.case_id)
     return clip
 
 
@@ -197,7 +204,9 @@ def delete_clip(clip: Clip) -> None:
     files = [(f.storage, f.name) for f in clip.all_files()]
     files += [(s.image.storage, s.image.name) for s in clip.stills.all() if s.image]
     with transaction.atomic():
+        case_id = clip.film.case_id
         clip.delete()
+        refresh_case_summary(case_id)
         transaction.on_commit(lambda: _remove_files(files))
 
 

@@ -20,6 +20,7 @@ from audit.models import AuditEvent
 from cases.models import Case
 from clips.models import Clip, Film, Still
 from letters.models import TrajectLetter
+from sessions.summary import refresh_case_summary
 
 from .models import RetentionPolicy, RetentionRun, SubjectAccessExport
 
@@ -273,7 +274,9 @@ def _delete_film_entry(film: Film) -> bool:
             return False
     with transaction.atomic():
         _audit(film.case, film, "retention: film entry deleted")
+        case_id = film.case_id
         film.delete()
+        refresh_case_summary(case_id)
     return True
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases.models import GoalRating, RelationshipDescription
 from clips.models import Still
+from sessions.summary import refresh_case_summary
 
 from . import links
 from .models import ClientLink, ClientLinkAccess, TrajectLetter
@@ -138,6 +139,7 @@ def start_draft(case, user) -> TrajectLetter:
     )
     if latest is not None:
         letter.stills.set(latest.stills.all())
+    refresh_case_summary(case)
     return letter
 
 
@@ -151,6 +153,7 @@ def ask_for_approval(letter: TrajectLetter) -> None:
     letter.status = TrajectLetter.Status.AWAITING_APPROVAL
     letter.approval_requested_at = timezone.now()
     letter.save(update_fields=["status", "approval_requested_at", "updated_at"])
+    refresh_case_summary(letter.case_id)
 
 
 def approve(letter: TrajectLetter, user) -> None:
@@ -159,6 +162,7 @@ def approve(letter: TrajectLetter, user) -> None:
     letter.approved_by = user
     letter.approved_at = timezone.now()
     letter.save(update_fields=["approved_by", "approved_at", "updated_at"])
+    refresh_case_summary(letter.case_id)
 
 
 def reopen_for_edit(letter: TrajectLetter) -> None:
@@ -182,6 +186,7 @@ def finalise(letter: TrajectLetter, user) -> None:
     letter.finalised_at = timezone.now()
     letter.render_status = TrajectLetter.RenderStatus.PROCESSING
     letter.save()
+    refresh_case_summary(letter.case_id)
     from .tasks import render_letter_pdf_task
 
     letter_id = letter.pk

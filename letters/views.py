@@ -12,6 +12,7 @@ from audit.log import changed_fields, record
 from audit.models import AuditEvent
 from cases.views import get_case_for_user
 from clips.delivery import serve_media
+from sessions.summary import refresh_case_summary
 
 from . import services
 from .forms import LetterForm
@@ -76,6 +77,7 @@ def letter_detail(request, reference, letter_id):
                 target = form.save(commit=False)
                 services.reopen_for_edit(target)
                 target.save()
+                refresh_case_summary(case)
                 form.save_m2m()
                 record(request, Action.UPDATE, target, case=case, summary=changed_fields(form))
             messages.success(request, f"Traject Letter version {target.version} saved.")

@@ -208,3 +208,73 @@ class ClosingEvent(models.Model):
     @property
     def audit_label(self):
         return f"Case {self.get_kind_display().lower()}"
+
+
+class CaseSummary(models.Model):
+    """Where a case stands, stored, so the caseload can filter, sort and page thousands of cases in SQL.
+
+    Written only by `sessions.summary.refresh_case_summary()` from the rules in
+    `sessions.progress` (never edited, never written in a `save()`): every
+    service that changes what the rules read calls it, and a nightly task
+    rewrites them all as a safety net. Nothing here depends on today's date:
+    "overdue" and "no contact for N days" are asked of the stored dates in the
+    query (`cases.caseload`), so they are never stale.
+    """
+
+    class LetterStatus(models.TextChoices):
+        NONE = "", "No letter yet"
+        DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        APPROVED = "approved", "Approved, to finalise"
+        FINALISED = "finalised", "Finalised"
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="summary")
+    stage = models.CharField(max_length=20)
+    cycle = models.PositiveSmallIntegerField(default=0)
+    cycles_done = models.PositiveSmallIntegerField(default=0)
+    next_step = models.CharField(max_length=200)
+    last_contact = models.DateField(null=True, blank=True)
+    # The Watch of sessions.progress; all empty for a closed case.
+    quiet_since = models.DateField(null=True, blank=True)
+    review_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    review_due_on = models.DateField(null=True, blank=True)
+    due_film_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    failed_film_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    consent_withdrawn = models.BooleanField(default=False)
+    # Comma-separated purposes (cases.Consent.Purpose), in the order of the purposes.
+    withdrawn_consents = models.CharField(max_length=200, blank=True)
+    films_awaiting_analysis = models.PositiveSmallIntegerField(default=0)
+    letter_status = models.CharField(max_length=20, choices=LetterStatus.choices, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "case summaries"
+
+    def __str__(self):
+        return f"Summary of case {self.case_id}"
+
+    @property
+    def cycle_label(self) -> str:
+        from .progress import cycle_label
+
+        return cycle_label(self.stage, self.cycle)
+
+    @property
+    def watch(self):
+        """The stored Watch, to word the reasons for a given day; None for a closed case."""
+        from .progress import Watch
+
+        if self.quiet_since is None:
+            return None
+        return Watch(
+            quiet_since=self.quiet_since,
+            review_number=self.review_number,
+            review_due_on=self.review_due_on,
+            due_film_number=self.due_film_number,
+            failed_film_number=self.failed_film_number,
+            withdrawn_consents=tuple(p for p in self.withdrawn_consents.split(",") if p),
+        )
+
+    def reasons(self, today) -> list[str]:
+        watch = self.watch
+        return watch.reasons(today) if watch else []

@@ -11,12 +11,15 @@ two numbers agree on the usual path; when a film failed and was filmed again,
 so the caseload works it out for many cases with a fixed number of queries.
 The rules are one ordered list, in `_next_step()`: the first that applies
 decides the next step. What needs attention is worked out separately, in
-`_attention()`, because a case can be both "Review 2 due" and out of contact.
+`_watch()` (dated facts) and `Watch.reasons()` (those facts on a given day),
+because a case can be both "Review 2 due" and out of contact. The caseload
+stores a case's progress and watch (`sessions.summary`), so it can filter,
+sort and page thousands of cases in SQL.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Min, Prefetch, prefetch_related_objects
@@ -24,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from cases.models import Case, Goal, GoalRating, RelationshipDescription
+from cases.models import Case, Consent, Goal, GoalRating, RelationshipDescription
 from clips.models import Film
 
 from .models import ClosingEvent, Session, SharedReview
@@ -100,6 +103,10 @@ class Progress:
     # Why the case needs attention; empty when it does not.
     reasons: tuple[str, ...] = ()
     last_contact: date | None = None
+    # The dated facts the reasons come from (None for a closed case): what the
+    # caseload stores, so its flags can be worked out in SQL for any day.
+    watch: "Watch | None" = None
+    films_awaiting_analysis: int = 0
 
     @property
     def needs_attention(self) -> bool:
@@ -107,11 +114,64 @@ class Progress:
 
     @property
     def cycle_label(self) -> str:
-        if self.stage == Stage.CLOSED:
-            return ""  # "Closed on …" says it all
-        if self.stage in (Stage.ENDING, Stage.READY_TO_CLOSE):
-            return "Ending"
-        return f"Cycle {self.cycle}" if self.cycle else "Getting started"
+        return cycle_label(self.stage, self.cycle)
+
+
+def cycle_label(stage: str, cycle: int) -> str:
+    if stage == Stage.CLOSED:
+        return ""  # "Closed on …" says it all
+    if stage in (Stage.ENDING, Stage.READY_TO_CLOSE):
+        return "Ending"
+    return f"Cycle {cycle}" if cycle else "Getting started"
+
+
+@dataclass(frozen=True)
+class Watch:
+    """What decides whether an open case needs attention, as dates and numbers: today decides the rest.
+
+    Kept apart from today so the caseload can store it (`CaseSummary`) and ask
+    the database "overdue?" or "out of contact?" on any day without it going
+    stale. `reasons()` is the one place that turns it into words.
+    """
+
+    # The last contact, or the day the case opened if there has been none.
+    quiet_since: date
+    # The review the current film (or a filming not uploaded yet) waits for, and
+    # the day after which it is overdue.
+    review_number: int | None = None
+    review_due_on: date | None = None
+    # The film the review is for; None when it was filmed but not uploaded yet.
+    due_film_number: int | None = None
+    failed_film_number: int | None = None
+    # Consent purposes withdrawn (and not given again).
+    withdrawn_consents: tuple[str, ...] = ()
+
+    def quiet_days(self, today: date) -> int:
+        return (today - self.quiet_since).days
+
+    def is_out_of_contact(self, today: date) -> bool:
+        return self.quiet_days(today) > settings.VIG_NO_CONTACT_DAYS
+
+    def is_review_overdue(self, today: date) -> bool:
+        return self.review_due_on is not None and today > self.review_due_on
+
+    def reasons(self, today: date) -> list[str]:
+        """Why the case needs someone to look at it on `today`; empty when nothing does."""
+        reasons = []
+        if self.is_out_of_contact(today):
+            reasons.append(f"No contact for {self.quiet_days(today)} days")
+        if self.failed_film_number is not None:
+            reasons.append(f"Film {self.failed_film_number} could not be processed")
+        elif self.is_review_overdue(today):
+            waiting = (today - self.review_due_on).days + REVIEW_DUE_DAYS
+            review = f"Review {self.review_number} due"
+            if self.due_film_number is not None:
+                reasons.append(f"{review}: film {self.due_film_number} recorded {waiting} days ago")
+            else:
+                reasons.append(f"{review}: filmed {waiting} days ago, film not uploaded")
+        labels = dict(Consent.Purpose.choices)
+        reasons += [f"Consent withdrawn: {labels[purpose]}" for purpose in self.withdrawn_consents]
+        return reasons
 
 
 @dataclass(frozen=True)
@@ -216,6 +276,20 @@ class CaseFacts:
     def last_contact(self) -> date | None:
         return max((s.held_on for s in self.sessions), default=None)
 
+    @property
+    def films_awaiting_analysis(self) -> int:
+        """Films processed and waiting for their clips: not reviewed yet, recorded since the last review."""
+        reviewed = {review.film_id for review in self.reviews if review.film_id}
+        since = self.latest_review.session.held_on if self.reviews else None
+        return sum(
+            1
+            for film in self.films
+            if film.status == Film.Status.READY
+            and film.pk not in reviewed
+            and (since is None or film.recorded_on >= since)
+            and not self.clip_count(film)
+        )
+
 
 def case_progress(case: Case, *, today: date | None = None) -> Progress:
     """Where the case stands, what is next, and whether it needs attention."""
@@ -232,6 +306,7 @@ def case_progress(case: Case, *, today: date | None = None) -> Progress:
         cycle = cycles_done
     else:
         cycle = cycles_done + 1
+    watch = _watch(facts)
     return Progress(
         stage=step.stage,
         cycle=cycle,
@@ -239,8 +314,10 @@ def case_progress(case: Case, *, today: date | None = None) -> Progress:
         next_step=step.text,
         detail=step.detail,
         action=step.action,
-        reasons=tuple(_attention(facts, today)),
+        reasons=tuple(watch.reasons(today)),
         last_contact=facts.last_contact,
+        watch=watch,
+        films_awaiting_analysis=facts.films_awaiting_analysis,
     )
 
 
@@ -407,30 +484,35 @@ def _next_film_plan(review: SharedReview | None) -> str:
     return f"Planned at review {review.number}."
 
 
-def _attention(facts: CaseFacts, today: date) -> list[str]:
-    """Why an open case needs someone to look at it; empty when nothing does."""
-    reasons = []
-    last = facts.last_contact or facts.case.opened_on
-    quiet_days = (today - last).days
-    if quiet_days > settings.VIG_NO_CONTACT_DAYS:
-        reasons.append(f"No contact for {quiet_days} days")
+def _watch(facts: CaseFacts) -> Watch:
+    """What decides whether an open case needs attention (see `Watch.reasons`).
 
+    A case can be out of contact, have a review overdue and a consent withdrawn
+    all at once: each is worked out on its own.
+    """
+    review_number = due_on = due_film = failed = None
     if not facts.has_session(Session.Kind.ENDING):
         film, filming = facts.current_film, facts.filmed_not_uploaded
         if film is not None:
-            number = facts.film_numbers[film.pk]
-            waiting = (today - film.recorded_on).days
             if film.status == Film.Status.FAILED:
-                reasons.append(f"Film {number} could not be processed")
-            elif waiting > REVIEW_DUE_DAYS:
-                reasons.append(f"Review {facts.next_review_number} due: film {number} recorded {waiting} days ago")
-        elif filming is not None and (waiting := (today - filming.held_on).days) > REVIEW_DUE_DAYS:
-            reasons.append(f"Review {facts.next_review_number} due: filmed {waiting} days ago, film not uploaded")
-
-    for consent in facts.case.consent_overview():
-        if consent.status == "withdrawn":
-            reasons.append(f"Consent withdrawn: {consent.label}")
-    return reasons
+                failed = facts.film_numbers[film.pk]
+            else:
+                review_number = facts.next_review_number
+                due_film = facts.film_numbers[film.pk]
+                due_on = film.recorded_on + timedelta(days=REVIEW_DUE_DAYS)
+        elif filming is not None:
+            review_number = facts.next_review_number
+            due_on = filming.held_on + timedelta(days=REVIEW_DUE_DAYS)
+    return Watch(
+        quiet_since=facts.last_contact or facts.case.opened_on,
+        review_number=review_number,
+        review_due_on=due_on,
+        due_film_number=due_film,
+        failed_film_number=failed,
+        withdrawn_consents=tuple(
+            consent.purpose for consent in facts.case.consent_overview() if consent.status == "withdrawn"
+        ),
+    )
 
 
 def _url(name: str, reference: str, *, kind: str | None = None, **kwargs) -> str:

@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from cases.models import Case, Goal, GoalRating
 
 from .models import ClosingEvent, Session, SharedReview
+from .summary import refresh_case_summary
 
 Action = AuditEvent.Action
 Audit = Callable[..., object]
@@ -26,6 +27,7 @@ def record_session(*, session: Session, recorded_by, audit: Audit) -> None:
     session.save()
     audit(Action.CREATE, session)
     _start_work(session.case, audit)
+    refresh_case_summary(session.case)
 
 
 def save_shared_review(
@@ -64,6 +66,7 @@ def save_shared_review(
         audit(Action.UPDATE, review, summary="changed: " + ", ".join(changed) if changed else "no changes")
     review.clips.set(clips)
     _save_review_ratings(review, scores, recorded_by=recorded_by, audit=audit)
+    refresh_case_summary(case)
     return review
 
 
@@ -120,6 +123,7 @@ def delete_session(*, session: Session, audit: Audit) -> None:
     session.delete()
     if review is not None:
         _close_the_gap(case, review.number, audit)
+    refresh_case_summary(case)
 
 
 def _close_the_gap(case: Case, number: int, audit: Audit) -> None:
@@ -148,6 +152,7 @@ def close_case(*, case: Case, on: date, reason: str, note: str, by, audit: Audit
             case=case, kind=ClosingEvent.Kind.CLOSED, on=on, reason=reason, note=note, by=by
         )
         audit(Action.UPDATE, case, summary=f"closed: {reason}")
+        refresh_case_summary(case)
     return event
 
 
@@ -160,6 +165,7 @@ def reopen_case(*, case: Case, note: str, by, audit: Audit) -> ClosingEvent:
             case=case, kind=ClosingEvent.Kind.REOPENED, on=timezone.localdate(), note=note, by=by
         )
         audit(Action.UPDATE, case, summary="reopened")
+        refresh_case_summary(case)
     return event
 
 

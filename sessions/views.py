@@ -20,6 +20,7 @@ from . import services
 from .forms import CloseCaseForm, ReopenCaseForm, ReviewRatingsForm, ReviewSessionForm, SessionForm, SharedReviewForm
 from .models import Session, SharedReview
 from .progress import CaseFacts, case_progress, prefetch_progress
+from .summary import refresh_case_summary
 
 
 def _session_for(case, session_id) -> Session:
@@ -127,6 +128,7 @@ def session_edit(request, reference, session_id):
         with transaction.atomic():
             form.save()
             record(request, services.Action.UPDATE, session, summary=changed_fields(form))
+            refresh_case_summary(case)
         messages.success(request, "Session saved.")
         return redirect(session)
     return render(request, "vig_sessions/session_form.html", {"case": case, "form": form, "session": session})

@@ -290,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.tasks.requeue_stalled_renders_task",
         "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
     },
+    # Each write refreshes its case's caseload summary; this nightly run is the safety net.
+    "refresh-case-summaries": {
+        "task": "sessions.tasks.refresh_case_summaries_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 CELERY_WORKER_SEND_TASK_EVENTS = False
 

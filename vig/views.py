@@ -4,5 +4,7 @@ from django.shortcuts import redirect
 
 @login_required
 def home(request):
-    """Everyone starts from the caseload they can see."""
+    """Supervisors start from the review of their teams' caseloads; practitioners from their own caseload."""
+    if request.user.is_supervisor or request.user.is_administrator:
+        return redirect("cases:review")
     return redirect("cases:list")

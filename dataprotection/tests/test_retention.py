@@ -394,3 +394,13 @@ def test_a_film_page_says_its_playback_copy_has_gone_instead_of_showing_a_broken
     page = client.get(everything["film"].get_absolute_url()).content.decode()
     assert 'id="film-playback-deleted"' in page
     assert "<video" not in page
+
+
+def test_deleting_a_film_entry_refreshes_its_cases_caseload_summary(closed_case, everything):
+    from sessions.models import CaseSummary
+
+    CaseSummary.objects.filter(case=closed_case).delete()
+
+    apply_retention(day("2027-01-15"))
+
+    assert CaseSummary.objects.get(case=closed_case).stage == "closed"

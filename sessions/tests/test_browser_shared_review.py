@@ -14,6 +14,7 @@ from cases.models import GoalRating
 from cases.tests.factories import GoalFactory, GoalRatingFactory, HelpingQuestionFactory
 from clips.tests.factories import ClipFactory, FilmFactory
 from sessions.models import SharedReview
+from sessions.summary import refresh_case_summary
 
 from .factories import SessionFactory
 
@@ -33,6 +34,8 @@ def case_with_clips(case):
     film = FilmFactory(case=case, activity="Reading a bedtime story")
     ClipFactory(film=film, caption="You waited, and Sam turned the page", position=1)
     ClipFactory(film=film, caption="Sam looked up and you smiled", position=2)
+    # The factories write rows directly; the caseload lists the stored summary the services keep.
+    refresh_case_summary(case)
     return case
 
 

@@ -77,3 +77,12 @@ def test_demo_films_are_linked_to_their_filming_session_and_review(settings):
     assert [s.film for s in karen.sessions.filter(kind=Session.Kind.FILMING)] == films
     assert [r.film for r in karen.shared_reviews.all()] == films
     assert next_steps()["Karen Lewis"][0] == "Film 3 to record"
+
+
+def test_the_demo_caseload_summaries_are_written(seeded):
+    """The demo's rows are written directly, so seed_demo writes every summary at the end."""
+    stored = {
+        case.client.full_name: case.summary.next_step for case in Case.objects.select_related("client", "summary")
+    }
+
+    assert stored == {name: step for name, (step, _) in next_steps().items()}

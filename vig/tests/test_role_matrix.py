@@ -52,6 +52,8 @@ MATRIX = {
     "password_reset_confirm": ("GET", PUBLIC),
     "password_reset_complete": ("GET", PUBLIC),
     "cases:list": ("GET", ANY_USER),
+    # Caseload review (supervisor home): supervisors and administrators only.
+    "cases:review": ("GET", SUPERVISORS),
     "cases:create": ("GET", ANY_USER),
     "cases:detail": ("GET", CASE_READ),
     "cases:edit": ("GET", CASE_WRITE),

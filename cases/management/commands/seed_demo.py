@@ -46,6 +46,7 @@ from letters import rendering as letter_rendering
 from letters import services as letter_services
 from letters.models import TrajectLetter
 from sessions.models import ClosingEvent, Session, SharedReview
+from sessions.summary import refresh_case_summaries
 from supervision.demo import add_demo_supervision
 
 DEMO_PASSWORD = "vig-demo-2026"  # noqa: S105 - demo only; the command refuses to run without DEBUG
@@ -467,6 +468,9 @@ class Command(BaseCommand):
             if spec.letter is not None:
                 self.add_letter(spec.letter, case)
 
+        # The rows above were written directly, not through the services: the
+        # caseload's stored summaries are written once, from all of them.
+        refresh_case_summaries(Case.objects.filter(pk__in=[case.pk for _, case in cases]))
         self.stdout.write(self.style.SUCCESS(f"Demo data created: {len(users)} users, {len(DEMO_CASES)} cases."))
         self.print_logins()
 
