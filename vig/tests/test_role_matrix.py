@@ -107,6 +107,12 @@ MATRIX = {
     "letters:finalise": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
     # Approving is the supervisor's write: only a supervisor of the case's team, not its practitioner.
     "letters:approve": ("POST", expect(LOGIN, 403, 404, 302, 404, 403)),
+    # Accounts and two-factor authentication (hardening). force_login gives supervisors and
+    # administrators a verified authenticator app, so they are sent on from setting one up.
+    "accounts:account": ("GET", ANY_USER),
+    "accounts:two_factor_enrol": ("GET", expect(LOGIN, 200, 200, 302, 302, 302)),
+    "accounts:two_factor_verify": ("GET", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "accounts:two_factor_remove": ("POST", expect(LOGIN, 302, 302, 302, 302, 302)),
 }
 
 # Views that change a case: a POST from a role that may not write changes nothing.
