@@ -33,7 +33,5 @@ class CodeForm(forms.Form):
         if wait:
             raise forms.ValidationError(wait)
         if not two_factor.check_code(self.device, code):
-            raise forms.ValidationError(
-                two_factor.wait_message(self.device) or "That code is not right. Try the newest code from your app."
-            )
+            raise forms.ValidationError("That code is not right. Try the newest code from your app.")
         return code

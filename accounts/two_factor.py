@@ -9,6 +9,7 @@ they use most cost no extra query.
 
 import base64
 import datetime
+import math
 
 import segno
 from django.conf import settings
@@ -80,8 +81,12 @@ def wait_message(device: TOTPDevice) -> str | None:
         return None
     if details and details.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
         locked_until = details.get("locked_until") or timezone.now()
-        seconds = max(1, int((locked_until - timezone.now()) / datetime.timedelta(seconds=1)) + 1)
-        return f"Too many wrong codes. Wait {seconds} seconds, then try the newest code from your app."
+        seconds = max(1, math.ceil((locked_until - timezone.now()) / datetime.timedelta(seconds=1)))
+        count = details.get("failure_count", 1)
+        return (
+            f"{count} wrong code{'s' if count != 1 else ''} in a row: wait {seconds} seconds, "
+            "then try the newest code from your app."
+        )
     return "Codes cannot be checked just now. Try again in a minute."
 
 
