@@ -1,9 +1,11 @@
 from django import forms
 
+from vig.forms import ModelMultipleChoiceField
+
 from .models import TrajectLetter
 
 
-class StillChoiceField(forms.ModelMultipleChoiceField):
+class StillChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.caption or f"Still at frame {obj.frame}"
 
