@@ -1,7 +1,9 @@
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import two_factor
+from . import services, two_factor
 from .middleware import GENERATION_SESSION_KEY
 
 
@@ -13,3 +15,15 @@ def on_login(sender, request, user, **kwargs):
     request.session[GENERATION_SESSION_KEY] = user.session_generation
     if not two_factor.required_by_role(user) and two_factor.has_device(user):
         request.session[two_factor.ENROLLED_SESSION_KEY] = True
+
+
+@receiver(post_delete, sender=TOTPDevice)
+def on_device_removed(sender, instance, **kwargs):
+    """An authenticator app removed (a lost phone, in the Django admin): every session it verified ends.
+
+    Sessions remember that they were verified rather than loading the device on
+    each request (accounts.middleware.TwoFactorSessionMiddleware), so this is
+    what keeps a session from outliving its device.
+    """
+    if instance.confirmed:
+        services.end_sessions(user=instance.user)

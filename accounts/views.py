@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 
 from . import two_factor
 from .forms import CodeForm
+from .middleware import GENERATION_SESSION_KEY
 
 Action = AuditEvent.Action
 
@@ -115,7 +116,9 @@ def two_factor_remove(request):
         return redirect("accounts:account")
     with transaction.atomic():
         record(request, Action.TWO_FACTOR_REMOVE, device)
-        user.totpdevice_set.all().delete()
+        user.totpdevice_set.all().delete()  # ends the user's other sessions (accounts.signals)
         two_factor.forget(request)
+        user.refresh_from_db(fields=["session_generation"])
+        request.session[GENERATION_SESSION_KEY] = user.session_generation  # but not this one
     messages.success(request, "Two-factor authentication is off.")
     return redirect("accounts:account")

@@ -94,7 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Sessions of a disabled user end here, before anything else reads request.user.
     "accounts.middleware.SessionGenerationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, without its query per request.
+    "accounts.middleware.TwoFactorSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A user who needs a second factor goes nowhere else until they have given it.
     "accounts.middleware.TwoFactorMiddleware",

@@ -5,6 +5,8 @@ import time
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -236,10 +238,24 @@ def test_a_supervisor_cannot_turn_it_off(client, supervisor):
     assert TOTPDevice.objects.filter(user=supervisor, confirmed=True).exists()
 
 
-def test_an_administrator_removing_a_lost_app_means_setting_up_a_new_one(client, supervisor):
+def test_removing_a_lost_app_ends_the_sessions_it_verified(client, supervisor):
     client.force_login(supervisor)
     TOTPDevice.objects.filter(user=supervisor).delete()
+    assert client.get(reverse("cases:list"))["Location"].startswith(reverse("login"))
+
+
+def test_after_a_lost_app_is_removed_the_next_log_in_sets_up_a_new_one(client, supervisor):
+    device_for(supervisor).delete()
+    log_in(client, supervisor)
     assert client.get(reverse("cases:list"))["Location"].startswith(ENROL)
+
+
+def test_a_verified_page_costs_no_query_for_the_second_factor(client, supervisor):
+    """The session's record of its second factor is trusted, not checked against the device on each request."""
+    client.force_login(supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("cases:list")).status_code == 200
+    assert not [q["sql"] for q in queries if "otp_" in q["sql"]]
 
 
 def test_the_test_log_in_verifies_only_those_who_need_it():
