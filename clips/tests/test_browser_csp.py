@@ -74,7 +74,7 @@ def test_the_practitioner_s_film_pages_break_no_rule(live_server, page, log_in, 
 
     open_and_settle(page, base + "new/", "Upload a film")
     open_and_settle(page, base + f"{ready_film.pk}/analyse/", "Micro-analysis")
-    page.wait_for_function("document.getElementById('analysis-video').readyState >= 2")
+    page.wait_for_function("() => document.getElementById('analysis-video').readyState >= 2")
     open_and_settle(page, base + f"{ready_film.pk}/review/", "Shared review")
     open_and_settle(page, live_server.url + "/account/two-factor/set-up/", "Set up two-factor")
 

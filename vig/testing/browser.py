@@ -103,6 +103,17 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     tab = context.new_page()
+    _wait_for_function = tab.wait_for_function
+
+    def wait_for_function(expression: str, *args, **kwargs):
+        # Playwright polls a bare expression with eval() inside the page, which
+        # our Content-Security-Policy refuses (no 'unsafe-eval'); a function it
+        # calls directly. So "x > 1" is polled as "() => (x > 1)".
+        if "=>" not in expression and not expression.lstrip().startswith(("function", "async")):
+            expression = f"() => ({expression})"
+        return _wait_for_function(expression, *args, **kwargs)
+
+    tab.wait_for_function = wait_for_function
     try:
         yield tab
     finally:
