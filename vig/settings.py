@@ -181,6 +181,8 @@ AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "old_
 # themselves, and must when this is on.
 VIG_REQUIRE_2FA_FOR_ALL = envbool("VIG_REQUIRE_2FA_FOR_ALL", False)
 OTP_TOTP_ISSUER = os.environ.get("VIG_OTP_ISSUER", "VIG Case Manager")
+# Administrators may remove a user's device in the Django admin, never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Each wrong code doubles the wait before the next try (1 s, 2 s, 4 s...).
 OTP_TOTP_THROTTLE_FACTOR = 1
 
