@@ -28,7 +28,13 @@ GENERATION_SESSION_KEY = "vig_session_generation"
 # pages themselves, and the health check. Static files never reach Django's
 # views in production, and the test and development servers serve them before
 # the middleware.
-TWO_FACTOR_OPEN_URLS = {"logout", "accounts:two_factor_enrol", "accounts:two_factor_verify", "healthz"}
+TWO_FACTOR_OPEN_URLS = {
+    "logout",
+    "admin:logout",
+    "accounts:two_factor_enrol",
+    "accounts:two_factor_verify",
+    "healthz",
+}
 
 
 class SessionGenerationMiddleware:

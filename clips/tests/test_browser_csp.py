@@ -14,6 +14,8 @@ from cases.tests.factories import ConsentFactory
 from clips import pipeline
 from clips.models import Film
 from clips.tests.test_pipeline import waiting_film
+from letters import services as letter_services
+from letters.models import TrajectLetter
 
 pytestmark = pytest.mark.browser
 
@@ -78,6 +80,22 @@ def test_the_practitioner_s_film_pages_break_no_rule(live_server, page, log_in, 
     open_and_settle(page, base + f"{ready_film.pk}/review/", "Shared review")
     open_and_settle(page, live_server.url + "/account/two-factor/set-up/", "Set up two-factor")
 
+    assert violations == []
+
+
+def test_the_letter_preview_is_styled_from_its_own_stylesheet(live_server, page, log_in, practitioner, case):
+    letter = TrajectLetter.objects.create(case=case, created_by=practitioner)
+    letter.content = letter_services.build_content(letter)
+    letter.save()
+    violations = watch_for_violations(page)
+    log_in(practitioner)
+
+    page.goto(live_server.url + f"/cases/{case.reference}/letter/{letter.pk}/preview/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Traject Letter")
+    page.wait_for_load_state("networkidle")
+
+    # letter.css's screen rules applied (a column as wide as A4): the stylesheet loaded under the CSP.
+    assert page.locator("body").evaluate("b => getComputedStyle(b).maxWidth") == "793.701px"
     assert violations == []
 
 
