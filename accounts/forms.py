@@ -13,7 +13,11 @@ class LoginForm(AuthenticationForm):
 
 
 class CodeForm(forms.Form):
-    """A six-digit code from the user's authenticator app, checked against their device (with throttling)."""
+    """A six-digit code from the user's authenticator app, checked against their device (with throttling).
+
+    Given the user's recovery codes, it takes one of those instead; `device` is
+    then the device that accepted the code.
+    """
 
     code = forms.CharField(
         label="Code from your authenticator app",
@@ -21,14 +25,29 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
-    def __init__(self, *args, device, **kwargs):
+    def __init__(self, *args, device, recovery=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.device = device
+        self.recovery = recovery
+        if recovery is not None:
+            self.fields["code"].label = "Code from your authenticator app, or a recovery code"
 
     def clean_code(self):
         code = "".join(self.cleaned_data["code"].split())
+        recovery_code = code.replace("-", "").lower()
+        if self.recovery is not None and two_factor.RECOVERY_CODE.match(recovery_code):
+            self.device = self.recovery
+            wait = two_factor.wait_message(self.device)
+            if wait:
+                raise forms.ValidationError(wait)
+            if not two_factor.check_code(self.device, recovery_code):
+                raise forms.ValidationError("That recovery code is not right, or it was used already.")
+            return recovery_code
         if not (code.isascii() and code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("Enter the six digits your app shows.")
+            raise forms.ValidationError(
+                "Enter the six digits your app shows"
+                + (", or one of your recovery codes." if self.recovery is not None else ".")
+            )
         wait = two_factor.wait_message(self.device)
         if wait:
             raise forms.ValidationError(wait)

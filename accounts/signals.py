@@ -1,6 +1,7 @@
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import services, two_factor
@@ -18,8 +19,10 @@ def on_login(sender, request, user, **kwargs):
 
 
 @receiver(post_delete, sender=TOTPDevice)
+@receiver(post_delete, sender=StaticDevice)
 def on_device_removed(sender, instance, **kwargs):
-    """An authenticator app removed (a lost phone, in the Django admin): every session it verified ends.
+    """An authenticator app (or recovery codes) removed, e.g. for a lost phone in the Django admin:
+    every session it verified ends.
 
     Sessions remember that they were verified rather than loading the device on
     each request (accounts.middleware.TwoFactorSessionMiddleware), so this is

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -34,6 +35,7 @@ def account(request):
         {
             "has_device": two_factor.has_device(user),
             "required": two_factor.required_by_role(user),
+            "recovery_codes_left": two_factor.remaining_recovery_codes(user),
         },
     )
 
@@ -56,10 +58,11 @@ def two_factor_enrol(request):
             with transaction.atomic():
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
+                codes = two_factor.new_recovery_codes(user)
                 two_factor.mark_verified(request, device)
-                record(request, Action.TWO_FACTOR_ENROL, device, summary="authenticator app")
+                record(request, Action.TWO_FACTOR_ENROL, device, summary="authenticator app and recovery codes")
             messages.success(request, "Two-factor authentication is on: you will be asked for a code at each log-in.")
-            return redirect(_next_url(request, "accounts:account"))
+            return _show_recovery_codes(request, codes, next_url=_next_url(request, reverse("accounts:account")))
         record(request, Action.TWO_FACTOR_FAILED, device, summary="setting up")
     return render(
         request,
@@ -75,6 +78,26 @@ def two_factor_enrol(request):
     )
 
 
+def _show_recovery_codes(request, codes, *, next_url):
+    response = render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def recovery_codes(request):
+    """New recovery codes, replacing the old ones: shown once."""
+    user = request.user
+    if not two_factor.has_device(user):
+        messages.error(request, "Set up two-factor authentication first.")
+        return redirect("accounts:account")
+    with transaction.atomic():
+        codes = two_factor.new_recovery_codes(user)
+        record(request, Action.UPDATE, user, summary="new recovery codes")
+    return _show_recovery_codes(request, codes, next_url=reverse("accounts:account"))
+
+
 @login_required
 def two_factor_verify(request):
     """The second step of logging in: a code from the app set up before."""
@@ -84,12 +107,20 @@ def two_factor_verify(request):
         return redirect("accounts:two_factor_enrol")
     if two_factor.is_verified(request):
         return redirect(_next_url(request))
-    form = CodeForm(request.POST or None, device=device)
+    form = CodeForm(request.POST or None, device=device, recovery=two_factor.recovery_device(user))
     if request.method == "POST":
         if form.is_valid():
+            used_recovery_code = form.device is not device
             with transaction.atomic():
-                two_factor.mark_verified(request, device)
-                record(request, Action.TWO_FACTOR_VERIFY, device)
+                two_factor.mark_verified(request, form.device)
+                record(request, Action.TWO_FACTOR_VERIFY, form.device, summary="recovery code" * used_recovery_code)
+            if used_recovery_code:
+                left = two_factor.remaining_recovery_codes(user)
+                messages.warning(
+                    request,
+                    f"You used a recovery code; {left} left. If your phone is lost, ask an administrator to "
+                    "remove the old app. You can make new recovery codes from Your account.",
+                )
             return redirect(_next_url(request))
         record(request, Action.TWO_FACTOR_FAILED, device, summary="logging in")
     return render(
@@ -117,6 +148,7 @@ def two_factor_remove(request):
     with transaction.atomic():
         record(request, Action.TWO_FACTOR_REMOVE, device)
         user.totpdevice_set.all().delete()  # ends the user's other sessions (accounts.signals)
+        user.staticdevice_set.all().delete()
         two_factor.forget(request)
         user.refresh_from_db(fields=["session_generation"])
         request.session[GENERATION_SESSION_KEY] = user.session_generation  # but not this one

@@ -79,7 +79,8 @@ def test_a_right_code_turns_it_on_and_verifies_the_session(client, supervisor):
     client.get(ENROL)
     device = TOTPDevice.objects.get(user=supervisor)
     response = client.post(ENROL, {"code": code_for(device), "next": "/cases/"})
-    assert response["Location"] == "/cases/"
+    assert response.status_code == 200
+    assert 'href="/cases/"' in response.content.decode()  # after the recovery codes, on to the page asked for
     device.refresh_from_db()
     assert device.confirmed
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
@@ -201,6 +202,64 @@ def test_the_whole_log_in_takes_password_then_code(client, supervisor):
     assert response["Location"].startswith(VERIFY)
     client.post(VERIFY, {"code": code_for(device), "next": "/"})
     assert client.get(reverse("cases:list")).status_code == 200
+
+
+# Recovery codes
+
+
+def recovery_codes_from(response):
+    return re.findall(r'<code class="fs-5">([a-z2-7]{8})</code>', response.content.decode())
+
+
+def enrolled_with_codes(client, user):
+    force_login_unverified(client, user)
+    client.get(ENROL)
+    response = client.post(ENROL, {"code": code_for(TOTPDevice.objects.get(user=user))})
+    return recovery_codes_from(response)
+
+
+def test_setting_up_an_app_shows_ten_recovery_codes_once(client, supervisor):
+    codes = enrolled_with_codes(client, supervisor)
+    assert len(set(codes)) == 10
+    assert not recovery_codes_from(client.get(reverse("accounts:account")))
+
+
+def test_a_recovery_code_logs_in_once_instead_of_the_app(client, supervisor):
+    codes = enrolled_with_codes(client, supervisor)
+    first, second = client.__class__(), client.__class__()
+    force_login_unverified(first, supervisor)
+    response = first.post(VERIFY, {"code": codes[0].upper()[:4] + "-" + codes[0][4:], "next": "/cases/"})
+    assert response["Location"] == "/cases/"
+    assert first.get("/cases/").status_code == 200
+    force_login_unverified(second, supervisor)
+    assert second.post(VERIFY, {"code": codes[0]}).status_code == 400
+    assert AuditEvent.objects.filter(action=Action.TWO_FACTOR_VERIFY, summary="recovery code").count() == 1
+
+
+def test_using_a_recovery_code_says_how_many_are_left(client, supervisor):
+    codes = enrolled_with_codes(client, supervisor)
+    other = client.__class__()
+    force_login_unverified(other, supervisor)
+    response = other.post(VERIFY, {"code": codes[3]}, follow=True)
+    assert "You used a recovery code; 9 left." in response.content.decode()
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, supervisor):
+    old = enrolled_with_codes(client, supervisor)
+    new = recovery_codes_from(client.post(reverse("accounts:recovery_codes")))
+    assert len(new) == 10 and not set(new) & set(old)
+    other = client.__class__()
+    force_login_unverified(other, supervisor)
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert other.post(VERIFY, {"code": old[1]}).status_code == 400
+        clock.shift(1)  # the wait after a wrong code
+        assert other.post(VERIFY, {"code": new[1]}).status_code == 302
+
+
+def test_someone_without_an_app_has_no_recovery_codes_to_make(client, practitioner):
+    client.force_login(practitioner)
+    response = client.post(reverse("accounts:recovery_codes"))
+    assert response["Location"] == reverse("accounts:account")
 
 
 # The account page

@@ -113,6 +113,8 @@ MATRIX = {
     "accounts:two_factor_enrol": ("GET", expect(LOGIN, 200, 200, 302, 302, 302)),
     "accounts:two_factor_verify": ("GET", expect(LOGIN, 302, 302, 302, 302, 302)),
     "accounts:two_factor_remove": ("POST", expect(LOGIN, 302, 302, 302, 302, 302)),
+    # New recovery codes: for those with an app (here the verified staff); others are sent back.
+    "accounts:recovery_codes": ("POST", expect(LOGIN, 302, 302, 200, 200, 200)),
 }
 
 # Views that change a case: a POST from a role that may not write changes nothing.
