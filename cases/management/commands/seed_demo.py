@@ -40,6 +40,7 @@ from clips import clip_pipeline, pipeline
 from clips.demo import make_demo_film
 from clips.models import Clip, ClipTag, Film, PrincipleElement
 from sessions.models import ClosingEvent, Session, SharedReview
+from supervision.demo import add_demo_supervision
 
 DEMO_PASSWORD = "vig-demo-2026"  # noqa: S105 - demo only; the command refuses to run without DEBUG
 LOGIN_URL = "http://127.0.0.1:8000/"
@@ -353,6 +354,7 @@ class Command(BaseCommand):
             users = self.create_users()
             # Oldest first, so references run in the order the cases opened.
             cases = [(spec, self.create_case(spec, users)) for spec in sorted(DEMO_CASES, key=lambda s: -s.opened)]
+            add_demo_supervision(users, [case for _, case in cases])
 
         # After the commit: processing runs the real pipeline, which writes as it goes.
         if not options["no_films"]:
