@@ -15,6 +15,14 @@ def end_sessions(*, user: User) -> None:
     user.refresh_from_db(fields=["session_generation"])
 
 
+def end_other_sessions(*, user: User, request) -> None:
+    """End every session of the user but the one making this request."""
+    from .middleware import GENERATION_SESSION_KEY
+
+    end_sessions(user=user)
+    request.session[GENERATION_SESSION_KEY] = user.session_generation
+
+
 def disable_user(*, user: User, request=None) -> None:
     """Disable an account: it can no longer log in, and every session it has ends now."""
     with transaction.atomic():

@@ -13,6 +13,8 @@ def on_login(sender, request, user, **kwargs):
     """Stamp the new session with the user's session number, and whether they must give a code."""
     if request is None or not hasattr(request, "session"):
         return
+    # From the database, not the object given: a caller's copy of the user may predate an ending of sessions.
+    user.refresh_from_db(fields=["session_generation"])
     request.session[GENERATION_SESSION_KEY] = user.session_generation
     if not two_factor.required_by_role(user) and two_factor.has_device(user):
         request.session[two_factor.ENROLLED_SESSION_KEY] = True

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from audit.log import record
 from audit.models import AuditEvent
 
-from . import two_factor
+from . import services, two_factor
 from .forms import CodeForm
-from .middleware import GENERATION_SESSION_KEY
 
 Action = AuditEvent.Action
 
@@ -60,6 +59,8 @@ def two_factor_enrol(request):
                 device.save(update_fields=["confirmed"])
                 codes = two_factor.new_recovery_codes(user)
                 two_factor.mark_verified(request, device)
+                # A session opened before (perhaps by whoever knew the password) would otherwise go on without a code.
+                services.end_other_sessions(user=user, request=request)
                 record(request, Action.TWO_FACTOR_ENROL, device, summary="authenticator app and recovery codes")
             messages.success(request, "Two-factor authentication is on: you will be asked for a code at each log-in.")
             return _show_recovery_codes(request, codes, next_url=_next_url(request, reverse("accounts:account")))
@@ -113,7 +114,8 @@ def two_factor_verify(request):
             used_recovery_code = form.device is not device
             with transaction.atomic():
                 two_factor.mark_verified(request, form.device)
-                record(request, Action.TWO_FACTOR_VERIFY, form.device, summary="recovery code" * used_recovery_code)
+                summary = "recovery code" if used_recovery_code else ""
+                record(request, Action.TWO_FACTOR_VERIFY, form.device, summary=summary)
             if used_recovery_code:
                 left = two_factor.remaining_recovery_codes(user)
                 messages.warning(
@@ -122,7 +124,7 @@ def two_factor_verify(request):
                     "remove the old app. You can make new recovery codes from Your account.",
                 )
             return redirect(_next_url(request))
-        record(request, Action.TWO_FACTOR_FAILED, device, summary="logging in")
+        record(request, Action.TWO_FACTOR_FAILED, form.device, summary="logging in")
     return render(
         request,
         "accounts/two_factor_verify.html",
@@ -147,10 +149,9 @@ def two_factor_remove(request):
         return redirect("accounts:account")
     with transaction.atomic():
         record(request, Action.TWO_FACTOR_REMOVE, device)
-        user.totpdevice_set.all().delete()  # ends the user's other sessions (accounts.signals)
+        user.totpdevice_set.all().delete()  # ends the user's sessions (accounts.signals)...
         user.staticdevice_set.all().delete()
         two_factor.forget(request)
-        user.refresh_from_db(fields=["session_generation"])
-        request.session[GENERATION_SESSION_KEY] = user.session_generation  # but not this one
+        services.end_other_sessions(user=user, request=request)  # ...all but this one
     messages.success(request, "Two-factor authentication is off.")
     return redirect("accounts:account")

@@ -88,6 +88,16 @@ def test_a_right_code_turns_it_on_and_verifies_the_session(client, supervisor):
     assert AuditEvent.objects.filter(action=Action.TWO_FACTOR_ENROL, actor=supervisor).count() == 1
 
 
+def test_turning_it_on_ends_the_user_s_other_sessions(client, practitioner):
+    earlier = client.__class__()
+    earlier.force_login(practitioner)
+    client.force_login(practitioner)
+    client.get(ENROL)
+    client.post(ENROL, {"code": code_for(TOTPDevice.objects.get(user=practitioner))})
+    assert client.get(reverse("cases:list")).status_code == 200
+    assert earlier.get(reverse("cases:list"))["Location"].startswith(reverse("login"))
+
+
 def test_a_wrong_code_does_not_turn_it_on(client, supervisor):
     force_login_unverified(client, supervisor)
     client.get(ENROL)
@@ -281,6 +291,16 @@ def test_a_practitioner_may_turn_it_off_with_a_code(client, practitioner):
     assert not TOTPDevice.objects.filter(user=practitioner).exists()
     assert client.get(reverse("cases:list")).status_code == 200
     assert AuditEvent.objects.filter(action=Action.TWO_FACTOR_REMOVE).count() == 1
+
+
+def test_turning_it_off_keeps_this_session_and_ends_the_others(client, practitioner):
+    device = device_for(practitioner)
+    other = client.__class__()
+    other.force_login(practitioner)
+    client.force_login(practitioner)
+    client.post(reverse("accounts:two_factor_remove"), {"code": code_for(device)})
+    assert client.get(reverse("cases:list")).status_code == 200
+    assert other.get(reverse("cases:list")).status_code == 302
 
 
 def test_turning_it_off_needs_a_right_code(client, practitioner):
