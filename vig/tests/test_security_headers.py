@@ -94,7 +94,16 @@ def test_the_two_factor_set_up_page_has_no_inline_style(client, practitioner):
     assert not STYLE_ATTRIBUTE.search(html)
 
 
-@pytest.mark.parametrize("url", ["admin:index", "admin:accounts_user_changelist", "admin:cases_case_changelist"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:index",
+        "admin:accounts_user_changelist",
+        "admin:cases_case_changelist",
+        "admin:otp_totp_totpdevice_changelist",
+        "admin:otp_static_staticdevice_changelist",
+    ],
+)
 def test_the_django_admin_has_the_headers_too(client, administrator, url):
     client.force_login(administrator)
     response = client.get(reverse(url))
@@ -102,3 +111,13 @@ def test_the_django_admin_has_the_headers_too(client, administrator, url):
     assert policy(response)["script-src"] == ["'self'"]
     assert response["X-Frame-Options"] == "DENY"
     assert not STYLE_ATTRIBUTE.search(response.content.decode())
+
+
+def test_administrators_never_see_a_user_s_authenticator_secret(client, administrator, supervisor):
+    from vig.testing.two_factor import device_for
+
+    device = device_for(supervisor)
+    client.force_login(administrator)
+    response = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert response.status_code == 200
+    assert device.key not in response.content.decode()
