@@ -192,8 +192,13 @@ def retry_render(letter: TrajectLetter) -> None:
     """Make a failed PDF again from the frozen content, with a fresh attempt count. Call inside a transaction."""
     if letter.render_status != TrajectLetter.RenderStatus.FAILED:
         raise LetterError("This letter's PDF is not waiting for a retry.")
+    # updated_at too: the stalled-render sweep (letters.sweep) counts a lost message from it.
     TrajectLetter.objects.filter(pk=letter.pk).update(
-        render_status=TrajectLetter.RenderStatus.PROCESSING, error="", attempts=0, lease_until=None
+        render_status=TrajectLetter.RenderStatus.PROCESSING,
+        error="",
+        attempts=0,
+        lease_until=None,
+        updated_at=timezone.now(),
     )
     from .tasks import render_letter_pdf_task
 

@@ -7,6 +7,7 @@ DJANGO_ALLOWED_HOSTS; anything malformed stops start-up with ImproperlyConfigure
 rather than running with a surprising value.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -90,7 +91,21 @@ INSTALLED_APPS = [
     "dataprotection",
 ]
 
+# The reverse proxies in front of the web processes (nginx): requests from them
+# get their client's address from X-Forwarded-For (vig.proxy). Empty: nobody is
+# trusted, REMOTE_ADDR is the peer, as on one machine without a proxy.
+VIG_TRUSTED_PROXIES = envlist("VIG_TRUSTED_PROXIES", [])
+for _proxy in VIG_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"VIG_TRUSTED_PROXIES must be IP addresses or networks (comma-separated), not {_proxy!r}"
+        ) from None
+
 MIDDLEWARE = [
+    # First, so everything after it (audit, letter links, axes) sees the client's address.
+    "vig.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -291,6 +306,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dataprotection.tasks.apply_retention_task",
         "schedule": crontab(hour=envint("VIG_RETENTION_HOUR", 2), minute=30),
     },
+    # Letters whose PDF render stalled (worker died, message lost): same interval as the films.
+    "requeue-stalled-letter-renders": {
+        "task": "letters.tasks.requeue_stalled_renders_task",
+        "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
+    },
 }
 CELERY_WORKER_SEND_TASK_EVENTS = False
 
@@ -453,5 +473,7 @@ LOGGING = {
         # dev server's access log at warnings only.
         "django.server": {"level": "WARNING", "filters": ["redact_link_tokens"]},
         "django.request": {"filters": ["redact_link_tokens"]},
+        # WeasyPrint reports each step of every letter render at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
