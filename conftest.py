@@ -10,7 +10,9 @@ import pytest
 from accounts.tests.factories import UserFactory
 from cases.tests.factories import CaseFactory, TeamFactory
 
-pytest_plugins = ["vig.testing.browser", "vig.testing.worker"]
+# vig.testing.two_factor makes client.force_login(user) give a supervisor or an
+# administrator a verified second factor; read it before testing log-ins.
+pytest_plugins = ["vig.testing.two_factor", "vig.testing.browser", "vig.testing.worker"]
 
 
 @pytest.fixture

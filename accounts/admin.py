@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from . import services
 from .models import User
 
 
@@ -27,3 +28,5 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         obj.set_role(obj.role)
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.end_sessions(user=obj)

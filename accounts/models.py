@@ -35,6 +35,12 @@ class User(AbstractUser):
         help_text="The team a practitioner works in. New cases belong to this team.",
     )
 
+    session_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised to end every session of the user: a session carries the number it began with.",
+    )
+
     objects = VigUserManager()
 
     class Meta:

@@ -32,6 +32,10 @@ class AuditEvent(models.Model):
         LOGIN = "login", "Logged in"
         LOGOUT = "logout", "Logged out"
         LOGIN_FAILED = "login_failed", "Failed login"
+        TWO_FACTOR_ENROL = "2fa_enrol", "Set up two-factor"
+        TWO_FACTOR_VERIFY = "2fa_verify", "Two-factor code accepted"
+        TWO_FACTOR_FAILED = "2fa_failed", "Two-factor code refused"
+        TWO_FACTOR_REMOVE = "2fa_remove", "Turned off two-factor"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

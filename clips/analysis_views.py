@@ -189,8 +189,8 @@ def clip_media(request, reference, film_id, clip_id, kind):
 def annotation_create(request, reference, film_id):
     case = get_case_for_user(request, reference, edit=True)
     film = _ready_film(case, film_id)
-    form = AnnotationForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["frame"] >= film_frame_count(film):
+    form = AnnotationForm(request.POST, film=film)
+    if not form.is_valid():
         return _analysis_page(request, case, film, annotation_form=form, status=400)
     with transaction.atomic():
         annotation = form.save(commit=False)

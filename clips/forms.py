@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from cases.forms import DateInput
+from vig.forms import ModelMultipleChoiceField
 
 from .models import Annotation, Clip, Film, Principle, PrincipleElement, Still
 
@@ -43,13 +44,13 @@ class FilmDetailsForm(forms.ModelForm):
 class ClipForm(forms.ModelForm):
     """Marks, words and principles for one clip. Tags are a principle, or elements of it."""
 
-    principles = forms.ModelMultipleChoiceField(
+    principles = ModelMultipleChoiceField(
         queryset=Principle.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Principles of attuned interactions",
     )
-    elements = forms.ModelMultipleChoiceField(
+    elements = ModelMultipleChoiceField(
         queryset=PrincipleElement.objects.select_related("principle"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -125,6 +126,16 @@ class AnnotationForm(forms.ModelForm):
         model = Annotation
         fields = ["frame", "note"]
         widgets = {"frame": forms.HiddenInput}
+
+    def __init__(self, *args, film=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.film = film
+
+    def clean_frame(self):
+        frame = self.cleaned_data["frame"]
+        if self.film is not None and frame >= film_frame_count(self.film):
+            raise forms.ValidationError("Choose a moment in the film first.")
+        return frame
 
 
 class StillForm(forms.ModelForm):

@@ -1,10 +1,12 @@
 from django import forms
 from django.conf import settings
 
+from vig.forms import ModelMultipleChoiceField
+
 from .models import TrajectLetter
 
 
-class StillChoiceField(forms.ModelMultipleChoiceField):
+class StillChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.caption or f"Still at frame {obj.frame}"
 

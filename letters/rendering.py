@@ -12,7 +12,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
 from clips import pipeline
 from clips.models import Still
@@ -111,18 +110,30 @@ def letter_context(
         "download_url": download_url,
         "service_name": settings.VIG_SERVICE_NAME,
         "service_contact": settings.VIG_SERVICE_CONTACT,
-        "footer_css": css_string(
-            " · ".join(part for part in (settings.VIG_SERVICE_NAME, settings.VIG_SERVICE_CONTACT) if part)
-        ),
     }
 
 
 def css_string(text: str) -> str:
-    """Text safe inside a double-quoted CSS string in a <style> element: anything but letters,
-    digits and spaces becomes a CSS hex escape (its
-    trailing space ends the escape and is consumed by the CSS parser), so no quote, backslash or '</style>' survives."""
-    # Every character that could end the string or the element is escaped above.
-    return mark_safe("".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text))  # noqa: S308
+    """Text safe inside a double-quoted CSS string: anything but letters, digits and spaces becomes
+    a CSS hex escape (its trailing space ends the escape and is consumed by the CSS parser), so no
+    quote, backslash or '</style>' survives."""
+    return "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text)
+
+
+# The preview links this file (letters/static/letters/letter.css); the PDF gets its text.
+LETTER_CSS_PATH = Path(__file__).resolve().parent / "static" / "letters" / "letter.css"
+
+
+def pdf_stylesheets() -> list:
+    """The letter's stylesheet and the page footer naming the service, as strings: WeasyPrint fetches nothing."""
+    from weasyprint import CSS
+
+    footer = " · ".join(part for part in (settings.VIG_SERVICE_NAME, settings.VIG_SERVICE_CONTACT) if part)
+    footer_css = '@page { @bottom-left { content: "' + css_string(footer) + '"; font-size: 8.5pt; color: #495057; } }'
+    return [
+        CSS(string=LETTER_CSS_PATH.read_text(encoding="utf-8"), url_fetcher=url_fetcher(), base_url=None),
+        CSS(string=footer_css, url_fetcher=url_fetcher(), base_url=None),
+    ]
 
 
 def letter_html(letter: TrajectLetter, *, for_pdf: bool = False, show_images: bool = True, **client) -> str:
@@ -162,7 +173,7 @@ def pdf_bytes(letter: TrajectLetter) -> bytes:
     from weasyprint import HTML
 
     html = HTML(string=letter_html(letter, for_pdf=True), url_fetcher=url_fetcher(), base_url=None)
-    document = html.render(**PDF_OPTIONS)
+    document = html.render(stylesheets=pdf_stylesheets(), **PDF_OPTIONS)
     # Metadata without personal data: the case reference only.
     document.metadata.title = f"Traject Letter {letter.case.reference}"
     document.metadata.authors = [settings.VIG_SERVICE_NAME]

@@ -5,6 +5,7 @@ from django.utils.dateformat import format as format_date
 from cases.forms import DateInput
 from cases.models import Case
 from clips.models import Clip, Film
+from vig.forms import ModelMultipleChoiceField
 
 from .models import ClosingEvent, Session, SharedReview
 
@@ -137,7 +138,7 @@ class ReviewSessionForm(forms.ModelForm):
         return held_on
 
 
-class ClipChoiceField(forms.ModelMultipleChoiceField):
+class ClipChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"Clip {obj.position}: {obj.caption}"
 

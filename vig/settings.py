@@ -77,6 +77,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "audit",
     "cases",
@@ -103,11 +107,18 @@ MIDDLEWARE = [
     # First, so everything after it (audit, letter links, axes) sees the client's address.
     "vig.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sessions of a disabled user end here, before anything else reads request.user.
+    "accounts.middleware.SessionGenerationMiddleware",
+    # django-otp's OTPMiddleware, without its query per request.
+    "accounts.middleware.TwoFactorSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A user who needs a second factor goes nowhere else until they have given it.
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -184,6 +195,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "old_password"]
+
+# Two-factor authentication (TOTP). Always required of supervisors and
+# administrators (the Django admin included); practitioners may turn it on for
+# themselves, and must when this is on.
+VIG_REQUIRE_2FA_FOR_ALL = envbool("VIG_REQUIRE_2FA_FOR_ALL", False)
+OTP_TOTP_ISSUER = os.environ.get("VIG_OTP_ISSUER", "VIG Case Manager")
+# Administrators may remove a user's device in the Django admin, never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Each wrong code doubles the wait before the next try (1 s, 2 s, 4 s...).
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # Sessions end after a period of inactivity: each request pushes the expiry on.
 SESSION_COOKIE_AGE = envint("VIG_SESSION_IDLE_MINUTES", 30) * 60
@@ -379,6 +400,45 @@ VIG_MEDIA_DELIVERY = os.environ.get("VIG_MEDIA_DELIVERY", "s3" if AWS_STORAGE_BU
 if VIG_MEDIA_DELIVERY not in {"django", "x-accel", "s3"}:
     raise ImproperlyConfigured("VIG_MEDIA_DELIVERY must be django, x-accel or s3")
 VIG_X_ACCEL_PREFIX = os.environ.get("VIG_X_ACCEL_PREFIX", "/protected-media/")
+
+
+def _media_origins() -> list[str]:
+    """Where the browser fetches media from besides this site: the bucket, when signed URLs are handed out."""
+    if VIG_MEDIA_DELIVERY != "s3":
+        return []
+    from urllib.parse import urlsplit
+
+    endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        # Path-style (endpoint/bucket/key) and virtual-hosted (bucket.endpoint/key) addressing.
+        return [f"{parts.scheme}://{parts.netloc}", f"{parts.scheme}://{AWS_STORAGE_BUCKET_NAME}.{parts.netloc}"]
+    region = os.environ.get("AWS_S3_REGION_NAME", "")
+    hosts = [f"{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"]
+    if region:
+        hosts.append(f"{AWS_STORAGE_BUCKET_NAME}.s3.{region}.amazonaws.com")
+    return [f"https://{host}" for host in hosts]
+
+
+VIG_MEDIA_ORIGINS = envlist("VIG_CSP_MEDIA_ORIGINS", _media_origins())
+
+# Content Security Policy: everything from this site, nothing inline (no
+# <script> blocks, no on* handlers, no style attributes), never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *VIG_MEDIA_ORIGINS],
+        "media-src": ["'self'", *VIG_MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

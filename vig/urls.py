@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/", include("accounts.urls")),
     path("cases/", include("clips.urls")),
     path("cases/", include("sessions.urls")),
     # Letters: staff pages under cases/, the client's link at l/ and letter/.

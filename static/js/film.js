@@ -7,6 +7,8 @@
   if (panel && panel.dataset.status === "processing") {
     var bar = document.querySelector("#film-progress .progress-bar");
     var text = document.getElementById("film-status-text");
+    // The width comes from the bar's value here, not a style attribute the CSP would refuse.
+    bar.style.width = bar.parentElement.getAttribute("aria-valuenow") + "%";
     var poll = function () {
       fetch(panel.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })

@@ -10,7 +10,8 @@ Fixtures:
 - ``browser``: one headless Chromium for the whole session.
 - ``page``: a fresh context and tab per test, sized like a tablet; a failing
   test leaves a screenshot in ``test-results/<test name>.png``.
-- ``log_in``: log a user in through the real log-in form.
+- ``log_in``: log a user in through the real log-in form, and the real
+  two-factor code page for a user who needs one (vig/testing/two_factor.py).
 
 Every browser test requests ``live_server`` (directly or through ``log_in``),
 which makes its database transactional: the server thread must see the rows
@@ -29,6 +30,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from accounts.tests.factories import PASSWORD
+
+from . import two_factor
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # the machines run tests as root
@@ -100,6 +103,17 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     tab = context.new_page()
+    _wait_for_function = tab.wait_for_function
+
+    def wait_for_function(expression: str, *args, **kwargs):
+        # Playwright polls a bare expression with eval() inside the page, which
+        # our Content-Security-Policy refuses (no 'unsafe-eval'); a function it
+        # calls directly. So "x > 1" is polled as "() => (x > 1)".
+        if "=>" not in expression and not expression.lstrip().startswith(("function", "async")):
+            expression = f"() => ({expression})"
+        return _wait_for_function(expression, *args, **kwargs)
+
+    tab.wait_for_function = wait_for_function
     try:
         yield tab
     finally:
@@ -120,15 +134,25 @@ def log_in(page: Page, live_server) -> Callable[..., Page]:
 
     Going through the form, not a session cookie, keeps the log-in template
     and django-axes (which wraps authentication) under test in a real browser.
+    A user who needs a second factor (supervisors, administrators) gets an
+    authenticator app if they have none, and the code it shows is typed into
+    the real code page.
     """
 
     def _log_in(user, password: str = PASSWORD) -> Page:
+        device = two_factor.device_for(user) if two_factor.needs_second_factor(user) else None
         page.goto(live_server.url + reverse("login"))
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         caseload = page.get_by_role("heading", level=1, name=re.compile("caseload", re.IGNORECASE))
         refused = page.locator("main .alert-danger, main .invalid-feedback")
+        if device is not None:
+            code_page = page.get_by_role("heading", level=1, name="Enter your code")
+            expect(code_page.or_(refused).first).to_be_visible()
+            if not refused.count():
+                page.get_by_label("Code from your authenticator app").fill(two_factor.code_for(device))
+                page.get_by_role("button", name="Continue").click()
         expect(caseload.or_(refused).first).to_be_visible()
         if refused.count():
             pytest.fail(f"Log-in as {user.username} failed: {refused.first.inner_text()}", pytrace=False)

@@ -143,6 +143,14 @@ MATRIX = {
     "dataprotection:export_detail": ("GET", ADMINISTRATORS),
     "dataprotection:export_status": ("GET", ADMINISTRATORS),
     "dataprotection:export_download": ("GET", ADMINISTRATORS),
+    # Accounts and two-factor authentication (hardening). force_login gives supervisors and
+    # administrators a verified authenticator app, so they are sent on from setting one up.
+    "accounts:account": ("GET", ANY_USER),
+    "accounts:two_factor_enrol": ("GET", expect(LOGIN, 200, 200, 302, 302, 302)),
+    "accounts:two_factor_verify": ("GET", expect(LOGIN, 302, 302, 302, 302, 302)),
+    "accounts:two_factor_remove": ("POST", expect(LOGIN, 302, 302, 302, 302, 302)),
+    # New recovery codes: for those with an app (here the verified staff); others are sent back.
+    "accounts:recovery_codes": ("POST", expect(LOGIN, 302, 302, 200, 200, 200)),
 }
 
 # Anonymous redirects that are not to the log-in page.

@@ -64,3 +64,37 @@ def test_production_mode_refuses_to_start_without_a_secret_key(tmp_path):
 def test_no_migrations_are_missing(tmp_path):
     result = run_manage("makemigrations", "--check", "--dry-run", VIG_DATA_DIR=str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_mode_sends_https_only_headers_and_cookies(tmp_path):
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_CONTENT_TYPE_NOSNIFF, "
+        "s.X_FRAME_OPTIONS, s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src'])",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="k" * 20 + "a-long-random-production-secret-value-0123456789",
+        DJANGO_ALLOWED_HOSTS="vig.example.org",
+        VIG_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["31536000", "True", "True", "True", "DENY", "[\"'self'\"]"]
+
+
+def test_media_from_a_bucket_is_allowed_by_the_csp_only_in_s3_mode(tmp_path):
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; d = s.CONTENT_SECURITY_POLICY['DIRECTIVES']; "
+        "print(' '.join(d['media-src']), '|', ' '.join(d['img-src']))",
+        AWS_STORAGE_BUCKET_NAME="vig-media",
+        AWS_S3_ENDPOINT_URL="https://s3.example.org:9000",
+        VIG_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    media, images = result.stdout.strip().split(" | ")
+    assert media.split() == ["'self'", "https://s3.example.org:9000", "https://vig-media.s3.example.org:9000"]
+    assert "https://s3.example.org:9000" in images.split()

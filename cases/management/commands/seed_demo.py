@@ -712,6 +712,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Log in at {LOGIN_URL} (bin/run prints the address it serves on).")
         self.stdout.write(f"Every demo account has the password: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Supervisors and administrators also set up an authenticator app (two-factor) at their first log-in."
+        )
         self.stdout.write("")
         for demo in DEMO_USERS:
             user = users.get(demo.username)
