@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "clips",
     "sessions.apps.SessionsConfig",
     "letters",
+    "outcomes",
 ]
 
 MIDDLEWARE = [

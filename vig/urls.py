@@ -16,5 +16,6 @@ urlpatterns = [
     path("cases/", include("letters.urls")),
     path("cases/", include("cases.urls")),
     path("audit/", include("audit.urls")),
+    path("outcomes/", include("outcomes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -107,6 +107,13 @@ MATRIX = {
     "letters:finalise": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
     # Approving is the supervisor's write: only a supervisor of the case's team, not its practitioner.
     "letters:approve": ("POST", expect(LOGIN, 403, 404, 302, 404, 403)),
+    # Outcomes (the world's team and practitioner): a team is for its supervisors and administrators,
+    # a practitioner's outcomes also for themselves; anyone else is told they do not exist.
+    "outcomes:index": ("GET", expect(LOGIN, 302, 302, 200, 200, 200)),  # practitioners go to their own page
+    "outcomes:team": ("GET", expect(LOGIN, 404, 404, 200, 404, 200)),
+    "outcomes:team_csv": ("GET", expect(LOGIN, 404, 404, 200, 404, 200)),
+    "outcomes:practitioner": ("GET", CASE_READ),
+    "outcomes:practitioner_csv": ("GET", CASE_READ),
 }
 
 # Views that change a case: a POST from a role that may not write changes nothing.
@@ -174,6 +181,8 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
         "session_id": session.pk,
         "review_id": review.pk,
         "letter_id": letter.pk,
+        "team_id": case.team_id,
+        "user_id": practitioner.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
     }
