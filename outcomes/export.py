@@ -46,6 +46,14 @@ def write_csv(out, rows, summary: figures.Summary, *, start, end) -> None:
         ("goals with an end but no baseline rating", summary.without_baseline),
     ]:
         writer.writerow(["summary", label, value])
+    for change, goals in sorted(summary.spread.items()):
+        writer.writerow(
+            [
+                "summary",
+                f"goals whose score changed by {change:+d}" if change else "goals whose score changed by 0",
+                goals,
+            ]
+        )
 
 
 def _blank(value) -> str:

@@ -23,7 +23,7 @@ class PeriodForm(forms.Form):
     """Cases closed between two dates, both included; the last 12 months unless chosen."""
 
     start = forms.DateField(label="Closed from", input_formats=DATE_FORMATS, widget=DateInput(), required=False)
-    end = forms.DateField(label="to", input_formats=DATE_FORMATS, widget=DateInput(), required=False)
+    end = forms.DateField(label="Closed up to", input_formats=DATE_FORMATS, widget=DateInput(), required=False)
 
     def __init__(self, data=None, **kwargs):
         default_start, default_end = last_twelve_months()

@@ -14,9 +14,9 @@ from .builders import closed_case, goal_with
 pytestmark = pytest.mark.django_db
 
 PERIOD = "?start=2026-01-01&end=2026-12-31"
-# Session and user (2), the team (1), the case counts (1), the goal figures (1), the rows (1),
-# the audit event (1), the session pushed on (3).
-CSV_QUERIES = 10
+# Session and user (2), the team (1), the case counts (1), the goal figures (1), the spread of
+# change (1), the rows (1), the audit event (1), the session pushed on (3).
+CSV_QUERIES = 11
 
 
 def csv_url(team) -> str:
@@ -74,6 +74,8 @@ def test_it_ends_with_the_summary_of_the_page(client, supervisor, team, closed):
     assert summary["goals that reached the hoped-for score"] == "2"
     assert summary["goals with no end rating"] == "1"
     assert summary["cases with goals that have no end rating"] == "1"
+    assert summary["goals whose score changed by +5"] == "1"
+    assert summary["goals whose score changed by 0"] == "1"
 
 
 def test_it_holds_no_names_and_no_goal_text(client, supervisor, team, practitioner, closed):
@@ -123,4 +125,4 @@ def test_the_export_query_count_does_not_grow_with_cases(
     with django_assert_max_num_queries(CSV_QUERIES):
         response = client.get(csv_url(team))
 
-    assert len(read(response)) == 1 + 2 * number_of_cases + 1 + 12
+    assert len(read(response)) == 1 + 2 * number_of_cases + 1 + 12 + 1  # header, goals, gap, summary, spread

@@ -16,8 +16,9 @@ from .builders import closed_case, goal_with
 pytestmark = pytest.mark.django_db
 
 # Session and user (2), the team or practitioner (1), the case counts (1), the goal figures (1),
-# a page of goals (1), the principle profile (1), the view event (1), the session pushed on (3).
-PAGE_QUERIES = 11
+# the spread of change (1), a page of goals (1), the principle profile (1), the view event (1),
+# the session pushed on (3).
+PAGE_QUERIES = 12
 # Session and user (2), teams (1), practitioners with their teams (1), the session pushed on (3).
 INDEX_QUERIES = 7
 
@@ -122,6 +123,15 @@ def test_a_period_that_ends_before_it_starts_is_refused_and_the_default_shown(cl
     page = client.get(team_url(team, start="2026-05-01", end="2026-04-01")).content.decode()
 
     assert "The start of the period must not be after its end." in page
+    assert "The last 12 months are shown." in page
+
+
+def test_a_date_that_cannot_be_read_is_refused_and_the_default_shown(client, supervisor, team):
+    client.force_login(supervisor)
+
+    page = client.get(team_url(team, start="31/02/2026")).content.decode()
+
+    assert "A date could not be read" in page
     assert "The last 12 months are shown." in page
 
 
