@@ -12,20 +12,25 @@ to get to (hoped-for) and where they ended (end). The figures:
   shown, never dropped silently; so are goals with an end but no baseline, and
   closed cases with no goals at all.
 
-Everything is SQL aggregation: one query for the case counts, one for the goal
-figures, one for the spread of change, one for a page of goals. The number
-of queries does not depend on the number of cases.
+All of it is SQL aggregation, in three queries whatever the number of cases:
+the case counts; the goals grouped by their change (at most 22 groups: -10 to
++10, and "no change known"), from which the figures are sums; and one page of
+goals. Python only adds up the groups.
 
-Indexes used: cases are found through `cases_case.team_id` (a team's page) or
-`cases_case (practitioner_id, status)` (a practitioner's page); their goals
-through `cases_goal.case_id`; ratings through `cases_goalrating.goal_id`, all
-indexes Django makes for those foreign keys.
+A goal's three scores are three joins to its ratings, each filtered to one
+phase (`FilteredRelation`): a goal has at most one rating per phase (the
+`one_rating_per_goal_phase` constraint), so a join never repeats a goal.
+
+Indexes used: cases through `cases_case.team_id` (a team) or
+`cases_case (practitioner_id, status)` (a practitioner); their goals through
+`cases_goal.case_id`; each rating join through `cases_goalrating.goal_id`. All
+are indexes the models already have.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
 from cases.models import Case, Goal, GoalRating
 
@@ -34,7 +39,6 @@ Phase = GoalRating.Phase
 # Changes a 0-10 scale allows, for the spread of change.
 CHANGES = range(-10, 11)
 
-RATED_AT_BOTH = Q(baseline__isnull=False, end__isnull=False)
 ENDED_WITH_HOPE = Q(end__isnull=False, hoped_for__isnull=False)
 
 
@@ -43,35 +47,22 @@ def closed_between(cases: QuerySet[Case], *, start: date, end: date) -> QuerySet
     return cases.filter(status=Case.Status.CLOSED, closed_on__gte=start, closed_on__lte=end)
 
 
-def _score(phase: str) -> Max:
-    # One rating per goal and phase (a unique constraint), so Max is that rating.
-    return Max("ratings__score", filter=Q(ratings__phase=phase))
+def with_scores(goals: QuerySet[Goal]) -> QuerySet[Goal]:
+    """Goals with `baseline`, `hoped_for` and `end`: their scores at those phases, None when not rated."""
+    return goals.annotate(
+        baseline_rating=FilteredRelation("ratings", condition=Q(ratings__phase=Phase.BASELINE)),
+        hoped_for_rating=FilteredRelation("ratings", condition=Q(ratings__phase=Phase.HOPED_FOR)),
+        end_rating=FilteredRelation("ratings", condition=Q(ratings__phase=Phase.END)),
+    ).annotate(
+        baseline=F("baseline_rating__score"),
+        hoped_for=F("hoped_for_rating__score"),
+        end=F("end_rating__score"),
+    )
 
 
 def scored_goals(cases: QuerySet[Case]) -> QuerySet[Goal]:
-    """One row per goal of the cases, with `baseline`, `hoped_for` and `end` (None when not rated)."""
-    return Goal.objects.filter(case__in=cases.values("pk")).annotate(
-        baseline=_score(Phase.BASELINE), hoped_for=_score(Phase.HOPED_FOR), end=_score(Phase.END)
-    )
-
-
-def spread_of_change(cases: QuerySet[Case]) -> dict[int, int]:
-    """How many goals rated at both ends moved by each amount: {change: goals}, changes seen only.
-
-    Grouped by the change, from each end rating and its goal's baseline (a
-    subquery through the index on `cases_goalrating.goal_id`): the ORM cannot
-    group by a value worked out from the aggregates of `scored_goals`.
-    """
-    baseline = GoalRating.objects.filter(goal=OuterRef("goal"), phase=Phase.BASELINE).values("score")[:1]
-    changes = (
-        GoalRating.objects.filter(phase=Phase.END, goal__case__in=cases.values("pk"))
-        .annotate(baseline=Subquery(baseline))
-        .filter(baseline__isnull=False)
-        .values(change=F("score") - F("baseline"))
-        .annotate(goals=Count("pk"))
-        .order_by()
-    )
-    return {row["change"]: row["goals"] for row in changes}
+    """One row per goal of the cases, with its scores."""
+    return with_scores(Goal.objects.filter(case__in=cases.values("pk")))
 
 
 @dataclass
@@ -102,31 +93,43 @@ class Summary:
 
 
 def summarise(cases: QuerySet[Case]) -> Summary:
-    """The figures for the cases (three queries, whatever their number)."""
+    """The figures for the cases (two queries, whatever their number)."""
     counts = cases.aggregate(
         closed=Count("pk"),
         without_goals=Count("pk", filter=~Exists(Goal.objects.filter(case=OuterRef("pk")))),
     )
-    change = F("end") - F("baseline")
-    goals = scored_goals(cases).aggregate(
-        goals=Count("pk"),
-        rated_at_both=Count("pk", filter=RATED_AT_BOTH),
-        mean_change=Avg(change, filter=RATED_AT_BOTH),
-        improved=Count("pk", filter=RATED_AT_BOTH & Q(end__gt=F("baseline"))),
-        unchanged=Count("pk", filter=RATED_AT_BOTH & Q(end=F("baseline"))),
-        with_hoped_for=Count("pk", filter=ENDED_WITH_HOPE),
-        reached=Count("pk", filter=ENDED_WITH_HOPE & Q(end__gte=F("hoped_for"))),
-        without_end=Count("pk", filter=Q(end__isnull=True)),
-        cases_without_end=Count("case", distinct=True, filter=Q(end__isnull=True)),
-        without_baseline=Count("pk", filter=Q(end__isnull=False, baseline__isnull=True)),
+    # `change` is None unless the goal was rated at both ends; goals without an end are all in that group.
+    groups = (
+        scored_goals(cases)
+        .values(change=F("end") - F("baseline"))
+        .annotate(
+            goals=Count("pk"),
+            with_hoped_for=Count("pk", filter=ENDED_WITH_HOPE),
+            reached=Count("pk", filter=ENDED_WITH_HOPE & Q(end__gte=F("hoped_for"))),
+            without_end=Count("pk", filter=Q(end__isnull=True)),
+            cases_without_end=Count("case", distinct=True, filter=Q(end__isnull=True)),
+            without_baseline=Count("pk", filter=Q(end__isnull=False, baseline__isnull=True)),
+        )
+        .order_by()
     )
-    summary = Summary(
-        cases_closed=counts["closed"],
-        cases_without_goals=counts["without_goals"],
-        spread=spread_of_change(cases),
-        **goals,
-    )
+    summary = Summary(cases_closed=counts["closed"], cases_without_goals=counts["without_goals"])
+    for group in groups:
+        change, goals = group["change"], group["goals"]
+        summary.goals += goals
+        summary.with_hoped_for += group["with_hoped_for"]
+        summary.reached += group["reached"]
+        summary.without_end += group["without_end"]
+        summary.cases_without_end += group["cases_without_end"]
+        summary.without_baseline += group["without_baseline"]
+        if change is not None:
+            summary.spread[change] = goals
+    changed = summary.spread.items()
+    summary.rated_at_both = sum(n for _, n in changed)
+    summary.improved = sum(n for change, n in changed if change > 0)
+    summary.unchanged = summary.spread.get(0, 0)
     summary.worse = summary.rated_at_both - summary.improved - summary.unchanged
+    if summary.rated_at_both:
+        summary.mean_change = sum(change * n for change, n in changed) / summary.rated_at_both
     return summary
 
 
@@ -162,8 +165,6 @@ def goal_page(cases: QuerySet[Case], *, offset: int, limit: int) -> list[dict]:
     are read for those goals only rather than for every goal of the period.
     """
     chosen = Goal.objects.filter(case__in=cases.values("pk")).order_by(*GOAL_ORDER).values("pk")
-    page = Goal.objects.filter(pk__in=chosen[offset : offset + limit]).annotate(
-        baseline=_score(Phase.BASELINE), hoped_for=_score(Phase.HOPED_FOR), end=_score(Phase.END)
-    )
+    page = with_scores(Goal.objects.filter(pk__in=chosen[offset : offset + limit]))
     rows = _with_case_and_number(page).values("pk", "reference", "closed_on", "number", "baseline", "hoped_for", "end")
     return list(rows)

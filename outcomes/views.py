@@ -60,8 +60,12 @@ def _period_form(request) -> PeriodForm:
     return PeriodForm(request.GET if chosen else None)
 
 
-def _outcomes_page(request, *, subject, subject_label: str, visible, csv_url: str):
-    """The page for a team or a practitioner: `visible` is their cases the user may see."""
+def _outcomes_page(request, *, subject, subject_label: str, visible, csv_url: str, with_profile: bool):
+    """The page for a team or a practitioner: `visible` is their cases the user may see.
+
+    A practitioner's page also has their principle profile. A team's has not: it
+    would read every clip of the team, and the outcomes are what the page is for.
+    """
     form = _period_form(request)
     start, end = form.period()
     cases = figures.closed_between(visible, start=start, end=end)
@@ -71,10 +75,12 @@ def _outcomes_page(request, *, subject, subject_label: str, visible, csv_url: st
     rows = []
     if summary.goals:
         rows = charts.goal_rows(figures.goal_page(cases, offset=page.start_index() - 1, limit=GOALS_PER_PAGE))
-    # Principles over the same period: clips of films recorded in it, on any of the cases (open or closed).
-    profile = principle_profile(
-        clips_of_cases(visible).filter(film__recorded_on__gte=start, film__recorded_on__lte=end)
-    )
+    profile = None
+    if with_profile:
+        # Principles over the same period: clips of films recorded in it, on any of the cases (open or closed).
+        profile = principle_profile(
+            clips_of_cases(visible).filter(film__recorded_on__gte=start, film__recorded_on__lte=end)
+        )
     record(request, Action.VIEW, subject, summary=f"outcomes {start:%d/%m/%Y} to {end:%d/%m/%Y}")
     return render(
         request,
@@ -105,6 +111,7 @@ def team(request, team_id):
         subject_label=team.name,
         visible=Case.objects.visible_to(request.user).filter(team=team),
         csv_url=reverse("outcomes:team_csv", kwargs={"team_id": team.pk}),
+        with_profile=False,
     )
 
 
@@ -117,6 +124,7 @@ def practitioner(request, user_id):
         subject_label=person.display_name,
         visible=Case.objects.visible_to(request.user).filter(practitioner=person),
         csv_url=reverse("outcomes:practitioner_csv", kwargs={"user_id": person.pk}),
+        with_profile=True,
     )
 
 

@@ -180,8 +180,8 @@ def test_a_review_rating_shows_in_the_goal_chart(client, case, practitioner):
 
 
 # Session and user (2), the case (1), its view event (1), the 8 prefetches of
-# sessions.progress, the session pushed on (3), the principle profile (1, clips/profile.py).
-CASE_PAGE_QUERIES = 16
+# sessions.progress, the session pushed on (3), the principle profile (2, clips/profile.py).
+CASE_PAGE_QUERIES = 17
 
 
 @pytest.mark.parametrize("size", [1, 5])
