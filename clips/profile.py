@@ -35,10 +35,11 @@ class PrincipleCount:
     clips: int
     share: float
     rarely_seen: bool
-    y: float = 0
-    bar_y: float = 0
-    bar_width: float = 0
-    count_x: float = 0
+    # Coordinates for the chart, as strings with one decimal (set by Profile.chart()).
+    y: str = ""
+    bar_y: str = ""
+    bar_width: str = ""
+    count_x: str = ""
 
     @property
     def in_words(self) -> str:
@@ -64,10 +65,10 @@ class Profile:
         """Everything the SVG template needs: one horizontal bar per principle, its count written beside it."""
         tallest = max((p.clips for p in self.principles), default=0)
         for i, p in enumerate(self.principles):
-            p.y = TOP + ROW_HEIGHT * i
-            p.bar_y = p.y + 4
-            p.bar_width = BAR_WIDTH * p.clips / tallest if tallest else 0
-            p.count_x = LABEL_WIDTH + 6 + p.bar_width + (6 if p.clips else 0)
+            y = TOP + ROW_HEIGHT * i
+            bar_width = BAR_WIDTH * p.clips / tallest if tallest else 0
+            p.y, p.bar_y, p.bar_width = f"{y:.1f}", f"{y + 4:.1f}", f"{bar_width:.1f}"
+            p.count_x = f"{LABEL_WIDTH + 6 + bar_width + (6 if p.clips else 0):.1f}"
         return {
             "width": WIDTH,
             "height": TOP * 2 + ROW_HEIGHT * len(self.principles),

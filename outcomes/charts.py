@@ -32,6 +32,11 @@ FIGURES_WIDTH = 150
 GOALS_WIDTH = LABEL_WIDTH + AXIS_WIDTH + FIGURES_WIDTH
 
 
+def _n(value: float | None) -> str | None:
+    """A coordinate as the SVG gets it: one decimal, a dot, never localised (and fast: no template filter)."""
+    return None if value is None else f"{value:.1f}"
+
+
 def _signed(n: int) -> str:
     return f"+{n}" if n > 0 else str(n)
 
@@ -42,14 +47,11 @@ class Bar:
     label: str
     count: int
     kind: str  # "worse", "same" or "better": chooses the fill pattern
-    x: float
-    y: float
-    width: float
-    height: float
-
-    @property
-    def centre(self) -> float:
-        return self.x + self.width / 2
+    x: str
+    y: str
+    width: str
+    height: str
+    centre: str
 
 
 def spread_chart(summary: Summary) -> dict:
@@ -62,16 +64,18 @@ def spread_chart(summary: Summary) -> dict:
     for i, change in enumerate(CHANGES):
         count = summary.spread.get(change, 0)
         height = inner_height * count / tallest if tallest else 0
+        x, width = S_LEFT + i * slot + 2, slot - 4
         bars.append(
             Bar(
                 change=change,
                 label=_signed(change),
                 count=count,
                 kind="worse" if change < 0 else "same" if change == 0 else "better",
-                x=S_LEFT + i * slot + 2,
-                y=S_TOP + inner_height - height,
-                width=slot - 4,
-                height=height,
+                x=_n(x),
+                y=_n(S_TOP + inner_height - height),
+                width=_n(width),
+                height=_n(height),
+                centre=_n(x + width / 2),
             )
         )
     axis_y = S_TOP + inner_height
@@ -94,9 +98,9 @@ def spread_chart(summary: Summary) -> dict:
         "tick_y": axis_y + 16,
         "caption_y": axis_y + 38,
         "empty_y": axis_y - 60,
-        "worse_x": S_LEFT + slot * 5,
-        "better_x": S_LEFT + slot * 16,
-        "same_x": S_LEFT + slot * 10.5,
+        "worse_x": _n(S_LEFT + slot * 5),
+        "better_x": _n(S_LEFT + slot * 16),
+        "same_x": _n(S_LEFT + slot * 10.5),
         "bars": bars,
         "tallest": tallest,
         "description": description,
@@ -173,16 +177,16 @@ def goals_chart(rows: list[GoalRow], *, first_number: int, total: int) -> dict:
         drawn.append(
             {
                 "row": row,
-                "y": y,
-                "baseline_x": None if row.baseline is None else _x(row.baseline),
-                "end_x": None if row.end is None else _x(row.end),
+                "y": _n(y),
+                "baseline_x": None if row.baseline is None else _n(_x(row.baseline)),
+                "end_x": None if row.end is None else _n(_x(row.end)),
                 # A hollow diamond, 14 high, centred on the hoped-for score.
                 "hoped_path": None
                 if row.hoped_for is None
                 else f"M{_x(row.hoped_for):.1f},{y - 7:.1f} l6,7 l-6,7 l-6,-7 z",
                 "figures": figures,
                 # The arrow stops short of the end circle, so its head shows.
-                "arrow_to": None if row.change in (None, 0) else _x(row.end) - (7 if row.change > 0 else -7),
+                "arrow_to": None if row.change in (None, 0) else _n(_x(row.end) - (7 if row.change > 0 else -7)),
             }
         )
     height = ROWS_TOP + ROW_HEIGHT * max(len(rows), 1) + 10
@@ -190,10 +194,10 @@ def goals_chart(rows: list[GoalRow], *, first_number: int, total: int) -> dict:
     return {
         "width": GOALS_WIDTH,
         "height": height,
-        "axis_left": _x(0),
-        "axis_right": _x(10),
+        "axis_left": _n(_x(0)),
+        "axis_right": _n(_x(10)),
         "figures_x": LABEL_WIDTH + AXIS_WIDTH + 14,
-        "gridlines": [{"score": s, "x": _x(s)} for s in (0, 5, 10)],
+        "gridlines": [{"score": s, "x": _n(_x(s))} for s in (0, 5, 10)],
         "grid_bottom": height - 10,
         "rows": drawn,
         "title": f"Start and end scores, goals {first_number} to {last} of {total}" if rows else "No goals",
