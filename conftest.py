@@ -61,3 +61,19 @@ def case(practitioner):
 def fast_password_hashing(settings):
     # Argon2 is deliberately slow; the tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings):
+    """Each test starts with an empty cache of its own (the client-link guess counters live there).
+
+    A fresh in-memory cache rather than clearing the configured one: clearing a
+    shared file or Redis cache would reach beyond the test (RedisCache.clear
+    flushes its whole database). The live server runs in a thread of this
+    process, so it shares this cache with the test.
+    """
+    import uuid
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{uuid.uuid4()}"}
+    }

@@ -5,7 +5,10 @@ from .models import Case, Child, Client, Consent, Goal, GoalRating, HelpingQuest
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name",)
+    list_display = ("name", "letters_need_approval")
+    list_editable = ("letters_need_approval",)
+    list_filter = ("letters_need_approval",)
+    fields = ("name", "letters_need_approval", "supervisors")
     filter_horizontal = ("supervisors",)
 
 

@@ -13,15 +13,19 @@ class FilmDetailsForm(forms.ModelForm):
 
     class Meta:
         model = Film
-        fields = ["recorded_on", "setting", "activity"]
+        fields = ["kind", "recorded_on", "setting", "activity"]
         labels = {"recorded_on": "Recorded on", "activity": "Activity"}
-        widgets = {"recorded_on": DateInput(), "setting": forms.RadioSelect}
+        widgets = {"recorded_on": DateInput(), "setting": forms.RadioSelect, "kind": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["recorded_on"].initial = timezone.localdate()
         for name in ("recorded_on", "setting", "activity"):
             self.fields[name].widget.attrs["required"] = True
+        self.fields["kind"].required = False
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or Film.Kind.FAMILY
 
     def clean_recorded_on(self):
         recorded_on = self.cleaned_data["recorded_on"]

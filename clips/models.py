@@ -58,6 +58,14 @@ class FilmQuerySet(models.QuerySet):
     def for_case(self, case):
         return self.filter(case=case)
 
+    def of_the_family(self):
+        """The films of a VIG cycle: only these count as the case's films 1, 2, 3."""
+        return self.filter(kind=Film.Kind.FAMILY)
+
+    def of_a_review(self):
+        """Films of the practitioner's own shared review, brought to supervision."""
+        return self.filter(kind=Film.Kind.REVIEW)
+
     def stalled(self, now=None):
         """Films whose processing lease ran out: the worker holding them died."""
         now = now or timezone.now()
@@ -94,8 +102,15 @@ class Film(models.Model):
         SCHOOL = "school", "School"
         OTHER = "other", "Other"
 
+    class Kind(models.TextChoices):
+        FAMILY = "family", "A film of the client and child (for a cycle)"
+        REVIEW = "review", "A film of my shared review with the client (for supervision)"
+
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="films")
+    # A guider is supervised on film too: a film of their own shared review goes through the
+    # same pipeline and privacy (the client appears), but it is not one of the cycle's films.
+    kind = models.CharField("What is filmed", max_length=10, choices=Kind.choices, default=Kind.FAMILY)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_on = models.DateField()
     setting = models.CharField(max_length=10, choices=Setting.choices, default=Setting.HOME)
@@ -135,6 +150,8 @@ class Film(models.Model):
         ordering = ["recorded_on", "created_at", "pk"]
 
     def __str__(self):
+        if self.is_review_film:
+            return f"Review film of {self.recorded_on:%d/%m/%Y} ({self.activity})"
         return f"Film of {self.recorded_on:%d/%m/%Y} ({self.activity})"
 
     def get_absolute_url(self):
@@ -147,6 +164,10 @@ class Film(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY
+
+    @property
+    def is_review_film(self) -> bool:
+        return self.kind == self.Kind.REVIEW
 
     def storage_name(self, kind: str, extension: str) -> str:
         """films/<key>/<kind>.<ext>: fixed names, so a re-run replaces rather than adds."""

@@ -44,7 +44,14 @@ def check_upload(upload: FilmUpload) -> media.ProbeResult:
 
 
 def film_from_upload(
-    *, upload: FilmUpload, info: media.ProbeResult, uploaded_by, recorded_on, setting: str, activity: str
+    *,
+    upload: FilmUpload,
+    info: media.ProbeResult,
+    uploaded_by,
+    recorded_on,
+    setting: str,
+    activity: str,
+    kind: str = Film.Kind.FAMILY,
 ) -> Film:
     """Turn a checked upload into a Film, move its bytes into storage and queue processing.
 
@@ -55,6 +62,7 @@ def film_from_upload(
     try:
         film = Film(
             case=upload.case,
+            kind=kind,
             uploaded_by=uploaded_by,
             recorded_on=recorded_on,
             setting=setting,

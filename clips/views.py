@@ -38,7 +38,8 @@ def _film_for(case, film_id) -> Film:
 def film_upload(request, reference):
     """The upload page; its form posts here once tus has delivered every byte."""
     case = get_case_for_user(request, reference, edit=True)
-    form = FilmDetailsForm(request.POST or None)
+    # A film of the practitioner's own shared review comes through the same upload (?kind=review).
+    form = FilmDetailsForm(request.POST or None, initial={"kind": request.GET.get("kind", Film.Kind.FAMILY)})
     if request.method == "POST" and form.is_valid():
         upload = get_object_or_404(
             FilmUpload.objects.filter(expires_at__gt=timezone.now()),
@@ -65,6 +66,7 @@ def film_upload(request, reference):
                         recorded_on=form.cleaned_data["recorded_on"],
                         setting=form.cleaned_data["setting"],
                         activity=form.cleaned_data["activity"],
+                        kind=form.cleaned_data["kind"],
                     )
                     record(request, Action.CREATE, film)
                 messages.success(request, "Film uploaded. It is being prepared for viewing.")

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from .models import TrajectLetter
 
@@ -38,3 +39,36 @@ class LetterForm(forms.ModelForm):
     def __init__(self, *args, stills, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stills"].queryset = stills
+
+
+EXPIRY_DAYS = [7, 14, 30, 60, 90]
+
+
+def _expiry_choices():
+    days = sorted({*EXPIRY_DAYS, settings.VIG_LETTER_LINK_DAYS})
+    return [(d, f"{d} days") for d in days]
+
+
+class ClientLinkForm(forms.Form):
+    days = forms.TypedChoiceField(coerce=int, label="The link works for", choices=())
+    with_passcode = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Protect the link with a passcode",
+        help_text="You will see an eight-digit passcode once. Give it to the client separately from the link, "
+        "for example by phone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].choices = _expiry_choices()
+        self.fields["days"].initial = settings.VIG_LETTER_LINK_DAYS
+
+
+class PasscodeForm(forms.Form):
+    passcode = forms.CharField(
+        label="Passcode",
+        max_length=20,
+        help_text="The eight digits your practitioner gave you.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

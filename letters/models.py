@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 
 class TrajectLetterQuerySet(models.QuerySet):
@@ -95,3 +96,97 @@ class TrajectLetter(models.Model):
 
     def download_name(self) -> str:
         return f"{self.case.reference}-traject-letter-v{self.version}.pdf"
+
+
+class ClientLinkQuerySet(models.QuerySet):
+    def with_openings(self):
+        """Each link with how often the client opened it and when last: the practitioner's 'opened N times'."""
+        opened = Q(accesses__kind=ClientLinkAccess.Kind.OPENED)
+        return self.annotate(
+            times_opened=models.Count("accesses", filter=opened),
+            last_opened_at=models.Max("accesses__at", filter=opened),
+        )
+
+
+class ClientLink(models.Model):
+    """The client's way to a finalised letter, without an account.
+
+    Only the SHA-256 of the token is kept (letters/links.py makes and checks
+    tokens); the token itself is shown once, to the practitioner who made it.
+    """
+
+    letter = models.ForeignKey(TrajectLetter, on_delete=models.CASCADE, related_name="client_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    passcode_hash = models.CharField(max_length=128, blank=True, editable=False)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ClientLinkQuerySet.as_manager()
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+        LOCKED = "locked", "Locked"
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Client link {self.pk}"
+
+    @property
+    def audit_label(self):
+        return f"Client link {self.pk} to Traject Letter {self.letter_id}"
+
+    @property
+    def case(self):
+        return self.letter.case
+
+    @property
+    def has_passcode(self) -> bool:
+        return bool(self.passcode_hash)
+
+    def state(self, now=None) -> str:
+        """Revoked before locked before expired: the practitioner's own act is named first."""
+        now = now or timezone.now()
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.locked_at:
+            return self.State.LOCKED
+        if self.expires_at <= now:
+            return self.State.EXPIRED
+        return self.State.ACTIVE
+
+    def get_state_display(self) -> str:
+        return self.State(self.state()).label
+
+    @property
+    def is_usable(self) -> bool:
+        return self.state() == self.State.ACTIVE
+
+
+class ClientLinkAccess(models.Model):
+    """One opening of the letter or one download of its PDF by way of a client link."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        DOWNLOADED = "downloaded", "Downloaded the PDF"
+
+    link = models.ForeignKey(ClientLink, on_delete=models.CASCADE, related_name="accesses")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["link", "kind", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%d/%m/%Y %H:%M}"

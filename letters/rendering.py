@@ -64,7 +64,14 @@ def still_data_uri(still: Still) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
-def letter_context(letter: TrajectLetter, *, for_pdf: bool, show_images: bool = True) -> dict:
+def letter_context(
+    letter: TrajectLetter,
+    *,
+    for_pdf: bool,
+    show_images: bool = True,
+    client_view: bool = False,
+    download_url: str | None = None,
+) -> dict:
     content = content_of(letter)
     left_out = set(content["left_out"])
     stills_by_id = {
@@ -78,6 +85,8 @@ def letter_context(letter: TrajectLetter, *, for_pdf: bool, show_images: bool = 
                 "number": number,
                 "caption": item["caption"],
                 "src": still_data_uri(still) if still and show_images else None,
+                # Said on the page, so a supervisor knows why the picture is missing.
+                "hidden": still is not None and not show_images,
             }
         )
     descriptions = content["descriptions"]
@@ -97,6 +106,9 @@ def letter_context(letter: TrajectLetter, *, for_pdf: bool, show_images: bool = 
         "stills": stills,
         "missing": missing_data(content),
         "for_pdf": for_pdf,
+        # The client's own page (letters.client_views): a download link, and nothing of the staff pages.
+        "client_view": client_view,
+        "download_url": download_url,
         "service_name": settings.VIG_SERVICE_NAME,
         "service_contact": settings.VIG_SERVICE_CONTACT,
         "footer_css": css_string(
@@ -113,8 +125,11 @@ def css_string(text: str) -> str:
     return mark_safe("".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text))  # noqa: S308
 
 
-def letter_html(letter: TrajectLetter, *, for_pdf: bool = False, show_images: bool = True) -> str:
-    return render_to_string("letters/letter.html", letter_context(letter, for_pdf=for_pdf, show_images=show_images))
+def letter_html(letter: TrajectLetter, *, for_pdf: bool = False, show_images: bool = True, **client) -> str:
+    """`client` (client_view, download_url) is for the client's page only."""
+    return render_to_string(
+        "letters/letter.html", letter_context(letter, for_pdf=for_pdf, show_images=show_images, **client)
+    )
 
 
 class FetchRefused(Exception):

@@ -1,13 +1,18 @@
 """Operations on Traject Letters that span several models: drafting from the record, freezing, versions."""
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import F, Max, Prefetch
 from django.utils import timezone
 
 from cases.models import GoalRating, RelationshipDescription
 from clips.models import Still
 
-from .models import TrajectLetter
+from . import links
+from .models import ClientLink, ClientLinkAccess, TrajectLetter
 
 
 class LetterError(Exception):
@@ -60,7 +65,7 @@ def build_content(letter: TrajectLetter) -> dict:
                 for s in RelationshipDescription.Subject.values
             )
         },
-        "films": case.films.count(),
+        "films": case.films.of_the_family().count(),
         "reviews": SharedReview.objects.filter(case=case).count(),
         "stills": [
             {"id": s.pk, "caption": s.caption}
@@ -181,3 +186,72 @@ def finalise(letter: TrajectLetter, user) -> None:
 
     letter_id = letter.pk
     transaction.on_commit(lambda: render_letter_pdf_task.delay(letter_id))
+
+
+def retry_render(letter: TrajectLetter) -> None:
+    """Make a failed PDF again from the frozen content, with a fresh attempt count. Call inside a transaction."""
+    if letter.render_status != TrajectLetter.RenderStatus.FAILED:
+        raise LetterError("This letter's PDF is not waiting for a retry.")
+    # updated_at too: the stalled-render sweep (letters.sweep) counts a lost message from it.
+    TrajectLetter.objects.filter(pk=letter.pk).update(
+        render_status=TrajectLetter.RenderStatus.PROCESSING,
+        error="",
+        attempts=0,
+        lease_until=None,
+        updated_at=timezone.now(),
+    )
+    from .tasks import render_letter_pdf_task
+
+    letter_id = letter.pk
+    transaction.on_commit(lambda: render_letter_pdf_task.delay(letter_id))
+
+
+# --- The client's link ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """A link as made: the token and passcode exist only here, to be shown once."""
+
+    link: ClientLink
+    token: str
+    passcode: str | None
+
+
+def create_link(*, letter: TrajectLetter, user, days: int, with_passcode: bool) -> NewLink:
+    if not letter.is_finalised:
+        raise LetterError("Only a finalised letter can be shared with the client.")
+    token = links.new_token()
+    passcode = links.new_passcode() if with_passcode else None
+    link = ClientLink.objects.create(
+        letter=letter,
+        token_hash=links.token_hash(token),
+        passcode_hash=links.hash_passcode(passcode) if passcode else "",
+        expires_at=timezone.now() + timedelta(days=days),
+        created_by=user,
+    )
+    return NewLink(link=link, token=token, passcode=passcode)
+
+
+def revoke_link(*, link: ClientLink, user) -> None:
+    if link.revoked_at:
+        raise LetterError("This link was already revoked.")
+    link.revoked_at = timezone.now()
+    link.revoked_by = user
+    link.save(update_fields=["revoked_at", "revoked_by"])
+
+
+def note_wrong_passcode(*, link: ClientLink) -> bool:
+    """Count a wrong passcode on the link; True when this one locked it. Call inside a transaction."""
+    ClientLink.objects.filter(pk=link.pk).update(failed_attempts=F("failed_attempts") + 1)
+    locked = ClientLink.objects.select_for_update().get(pk=link.pk)
+    if locked.locked_at is None and locked.failed_attempts >= settings.VIG_LETTER_LINK_PASSCODE_ATTEMPTS:
+        locked.locked_at = timezone.now()
+        locked.save(update_fields=["locked_at"])
+        link.locked_at = locked.locked_at
+        return True
+    return False
+
+
+def record_access(*, link: ClientLink, kind: str) -> ClientLinkAccess:
+    return ClientLinkAccess.objects.create(link=link, kind=kind)

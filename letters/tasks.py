@@ -1,10 +1,11 @@
 """Celery tasks: thin wrappers that take ids and call the rendering functions."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from clips import pipeline
 
-from . import rendering
+from . import rendering, sweep
 
 
 @shared_task(
@@ -18,3 +19,14 @@ from . import rendering
 )
 def render_letter_pdf_task(letter_id: int) -> None:
     rendering.render_letter_pdf(letter_id)
+
+
+@shared_task(ignore_result=True)
+def requeue_stalled_renders_task() -> None:
+    sweep.requeue_stalled_renders()
+
+
+@worker_ready.connect
+def recover_renders_after_restart(sender=None, **kwargs):
+    """A worker that starts after a crash sends again the renders the crash interrupted."""
+    sweep.requeue_stalled_renders()

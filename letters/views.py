@@ -93,6 +93,7 @@ def letter_detail(request, reference, letter_id):
             "needs_approval": case.team.letters_need_approval,
             "missing": services.missing_data(content),
             "versions": case.letters.all(),
+            "client_links": letter.client_links.with_openings() if letter.is_finalised else [],
         },
     )
 
@@ -161,6 +162,23 @@ def letter_finalise(request, reference, letter_id):
         else:
             record(request, Action.UPDATE, letter, case=case, summary="finalised")
             messages.success(request, f"Traject Letter version {letter.version} finalised. The PDF is being made.")
+    return redirect(letter.get_absolute_url())
+
+
+@login_required
+@require_POST
+def letter_retry(request, reference, letter_id):
+    """Try again to make the PDF of a finalised letter whose rendering failed."""
+    case = get_case_for_user(request, reference, edit=True)
+    with transaction.atomic():
+        letter = _letter(case, letter_id, lock=True)
+        try:
+            services.retry_render(letter)
+        except services.LetterError as exc:
+            messages.info(request, str(exc))
+        else:
+            record(request, Action.UPDATE, letter, case=case, summary="PDF retried")
+            messages.success(request, "Trying again to make the PDF.")
     return redirect(letter.get_absolute_url())
 
 

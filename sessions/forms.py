@@ -28,7 +28,7 @@ class FilmChoiceField(forms.ModelChoiceField):
 
     def __init__(self, *args, case: Case | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        films = list(case.films.all()) if case is not None else []
+        films = list(case.films.of_the_family()) if case is not None else []
         self.numbers = {film.pk: number for number, film in enumerate(films, start=1)}
 
     def label_from_instance(self, obj):
@@ -73,7 +73,7 @@ class SessionForm(forms.ModelForm):
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)
         self.fields["film"] = FilmChoiceField(
-            queryset=case.films.exclude(pk__in=taken.values("film")),
+            queryset=case.films.of_the_family().exclude(pk__in=taken.values("film")),
             case=case,
             required=False,
             label="Film",
@@ -165,7 +165,7 @@ class SharedReviewForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.case = case
         self.fields["film"] = FilmChoiceField(
-            queryset=case.films.all(),
+            queryset=case.films.of_the_family(),
             case=case,
             required=False,
             label="Film watched together",
@@ -173,7 +173,9 @@ class SharedReviewForm(forms.ModelForm):
             empty_label="No film",
         )
         self.fields["clips"] = ClipChoiceField(
-            queryset=Clip.objects.filter(film__case=case).select_related("film").in_order(),
+            queryset=Clip.objects.filter(film__case=case, film__kind=Film.Kind.FAMILY)
+            .select_related("film")
+            .in_order(),
             required=False,
             label="Clips looked at",
             widget=forms.CheckboxSelectMultiple,

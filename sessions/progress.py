@@ -45,9 +45,10 @@ PROGRESS_PREFETCH = (
     ),
     Prefetch(
         "films",
-        queryset=Film.objects.defer("source_info").annotate(
-            clip_count=Count("clips"), first_clip_at=Min("clips__created_at")
-        ),
+        # Only the family's films make cycles: a film of the practitioner's own review does not.
+        queryset=Film.objects.of_the_family()
+        .defer("source_info")
+        .annotate(clip_count=Count("clips"), first_clip_at=Min("clips__created_at")),
     ),
     "helping_questions",
     Prefetch("goals", queryset=Goal.objects.prefetch_related("ratings")),
@@ -138,7 +139,8 @@ class CaseFacts:
     @classmethod
     def of(cls, case: Case) -> "CaseFacts":
         sessions = list(case.sessions.all())
-        films = list(case.films.all())
+        # Filtered here too, for a case whose films came without PROGRESS_PREFETCH.
+        films = [film for film in case.films.all() if film.kind == Film.Kind.FAMILY]
         # The review's session is the row we already hold: no query to reach it.
         reviews = []
         for session in sessions:

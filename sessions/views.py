@@ -71,7 +71,7 @@ def session_detail(request, reference, session_id):
 
 def _film_number(case, film) -> int | None:
     """The film's number as the case page shows it: film N is the N-th recorded."""
-    films = list(case.films.values_list("pk", flat=True))
+    films = list(case.films.of_the_family().values_list("pk", flat=True))
     return films.index(film.pk) + 1 if film.pk in films else None
 
 

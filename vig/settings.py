@@ -7,10 +7,13 @@ DJANGO_ALLOWED_HOSTS; anything malformed stops start-up with ImproperlyConfigure
 rather than running with a surprising value.
 """
 
+import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -80,10 +83,26 @@ INSTALLED_APPS = [
     "clips",
     "sessions.apps.SessionsConfig",
     "letters",
+    "supervision",
+    "dataprotection",
     "outcomes",
 ]
 
+# The reverse proxies in front of the web processes (nginx): requests from them
+# get their client's address from X-Forwarded-For (vig.proxy). Empty: nobody is
+# trusted, REMOTE_ADDR is the peer, as on one machine without a proxy.
+VIG_TRUSTED_PROXIES = envlist("VIG_TRUSTED_PROXIES", [])
+for _proxy in VIG_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"VIG_TRUSTED_PROXIES must be IP addresses or networks (comma-separated), not {_proxy!r}"
+        ) from None
+
 MIDDLEWARE = [
+    # First, so everything after it (audit, letter links, axes) sees the client's address.
+    "vig.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -262,11 +281,61 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
     },
     "expire-abandoned-uploads": {"task": "clips.tasks.expire_abandoned_uploads_task", "schedule": 60.0 * 60},
+    # Data protection: delete what the retention policy says is due, once a day in the small hours.
+    "apply-retention": {
+        "task": "dataprotection.tasks.apply_retention_task",
+        "schedule": crontab(hour=envint("VIG_RETENTION_HOUR", 2), minute=30),
+    },
+    # Letters whose PDF render stalled (worker died, message lost): same interval as the films.
+    "requeue-stalled-letter-renders": {
+        "task": "letters.tasks.requeue_stalled_renders_task",
+        "schedule": float(envint("VIG_REQUEUE_INTERVAL_SECONDS", 60)),
+    },
 }
 CELERY_WORKER_SEND_TASK_EVENTS = False
 
+# The cache holds the client-link guess counters, so it must be shared by every
+# web process: Redis when one is configured (VIG_CACHE_URL, or the broker's
+# Redis server in the next database number, so that clearing the cache never
+# touches the task queues), otherwise files under the data folder, which every
+# process on this one machine shares. Never the per-process memory cache.
+VIG_CACHE_URL = os.environ.get("VIG_CACHE_URL", "")
+if not VIG_CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    _broker = urlsplit(CELERY_BROKER_URL)
+    _broker_db = int(_broker.path.strip("/") or 0)
+    VIG_CACHE_URL = urlunsplit(_broker._replace(path=f"/{_broker_db + 1}"))
+if VIG_CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": VIG_CACHE_URL,
+            "KEY_PREFIX": "vig",
+        }
+    }
+elif VIG_CACHE_URL:
+    raise ImproperlyConfigured("VIG_CACHE_URL must be a redis:// or rediss:// URL")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            # Culling drops random entries: keep it far above what the counters need.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
 # Sessions: an open case with no session for longer than this needs attention.
 VIG_NO_CONTACT_DAYS = envint("VIG_NO_CONTACT_DAYS", 35)
+
+# The client's link to a finalised Traject Letter.
+VIG_LETTER_LINK_DAYS = envint("VIG_LETTER_LINK_DAYS", 30)  # default expiry; the practitioner may choose another
+VIG_LETTER_LINK_PASSCODE_ATTEMPTS = envint("VIG_LETTER_LINK_PASSCODE_ATTEMPTS", 5)  # then the link locks
+# Failed openings (unknown token, bad cookie, wrong passcode) from one address
+# before it is refused for VIG_LETTER_LINK_GUESS_WINDOW_MINUTES after its last failure.
+VIG_LETTER_LINK_GUESS_LIMIT = envint("VIG_LETTER_LINK_GUESS_LIMIT", 20)
+VIG_LETTER_LINK_GUESS_WINDOW_MINUTES = envint("VIG_LETTER_LINK_GUESS_WINDOW_MINUTES", 15)
+# How long the client's browser keeps the letter open after using the link.
+VIG_LETTER_LINK_COOKIE_MINUTES = envint("VIG_LETTER_LINK_COOKIE_MINUTES", 30)
 
 # Email: printed to the console on a developer's machine.
 EMAIL_BACKEND = os.environ.get(
@@ -332,11 +401,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Request paths of client letter links carry their token: it is replaced
+    # before any handler sees the record (on the loggers that log paths, and on
+    # the handler for anything else).
+    "filters": {"redact_link_tokens": {"()": "letters.log_filters.RedactLinkTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_link_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("VIG_LOG_LEVEL", "INFO")},
     "loggers": {
         # Request lines can carry tokens in URLs (client letter links): keep the
         # dev server's access log at warnings only.
-        "django.server": {"level": "WARNING"},
+        "django.server": {"level": "WARNING", "filters": ["redact_link_tokens"]},
+        "django.request": {"filters": ["redact_link_tokens"]},
+        # WeasyPrint reports each step of every letter render at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }

@@ -13,9 +13,12 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("cases/", include("clips.urls")),
     path("cases/", include("sessions.urls")),
-    path("cases/", include("letters.urls")),
+    # Letters: staff pages under cases/, the client's link at l/ and letter/.
+    path("", include("letters.urls")),
     path("cases/", include("cases.urls")),
+    path("supervision/", include("supervision.urls")),
     path("audit/", include("audit.urls")),
+    path("data-protection/", include("dataprotection.urls")),
     path("outcomes/", include("outcomes.urls")),
     path("admin/", admin.site.urls),
 ]

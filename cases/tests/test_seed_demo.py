@@ -13,7 +13,7 @@ from cases.models import (
     HelpingQuestion,
     RelationshipDescription,
 )
-from clips.models import Clip, Film
+from clips.models import Clip, Film, Still
 
 pytestmark = pytest.mark.django_db
 
@@ -204,11 +204,16 @@ def test_the_demo_has_ready_films_processed_by_the_real_pipeline(settings):
     call_command("seed_demo", stdout=StringIO())
 
     films = Film.objects.all()
-    assert films.count() == 2
+    assert films.count() == 3
     for film in films:
         assert film.status == Film.Status.READY, film.error
         assert film.playback and film.poster and film.thumbnails
-    first = films.order_by("recorded_on").first()
-    clips = list(first.clips.in_order())
-    assert [c.status for c in clips] == [Clip.Status.READY] * 3, [c.error for c in clips]
-    assert all(c.video and c.tags.exists() for c in clips)
+    # The first film of the mid-way case and of the closed case: tagged clips, a still from each.
+    for status in (Case.Status.ACTIVE, Case.Status.CLOSED):
+        first = films.filter(case__status=status).order_by("recorded_on").first()
+        clips = list(first.clips.in_order())
+        assert [c.status for c in clips] == [Clip.Status.READY] * 3, [c.error for c in clips]
+        assert all(c.video and c.tags.exists() for c in clips)
+        stills = [s for c in clips for s in c.stills.all()]
+        assert [s.status for s in stills] == [Still.Status.READY] * 3, [s.error for s in stills]
+        assert all(s.image and s.caption for s in stills)

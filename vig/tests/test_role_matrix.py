@@ -12,9 +12,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.models import Consent
 from cases.tests.factories import ConsentFactory, GoalFactory
 from clips.tests.factories import AnnotationFactory, ClipFactory, FilmFactory, FilmUploadFactory, StillFactory
+from dataprotection.models import SubjectAccessExport
+from letters import links as letter_links
 from letters import services as letter_services
 from letters.models import TrajectLetter
 from sessions.tests.factories import SessionFactory, SharedReviewFactory
+from supervision.models import SupervisionSession
 
 ROLES = ["anonymous", "owner", "other_practitioner", "supervisor", "other_supervisor", "administrator"]
 
@@ -32,6 +35,7 @@ CASE_READ = expect(LOGIN, 200, 404, 200, 404, 200)
 CASE_WRITE = expect(LOGIN, 200, 404, 403, 404, 200)
 CASE_STAFF = expect(LOGIN, 403, 404, 200, 404, 200)
 SUPERVISORS = expect(LOGIN, 403, 403, 200, 200, 200)
+ADMINISTRATORS = expect(LOGIN, 403, 403, 403, 403, 200)
 
 TUS_CREATE = {"Tus-Resumable": "1.0.0", "Upload-Length": "10"}
 
@@ -107,6 +111,36 @@ MATRIX = {
     "letters:finalise": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
     # Approving is the supervisor's write: only a supervisor of the case's team, not its practitioner.
     "letters:approve": ("POST", expect(LOGIN, 403, 404, 302, 404, 403)),
+    # Supervision: a practitioner's supervision record is theirs, their team's supervisors' and the
+    # administrators'; sessions are logged and changed by a supervisor of the practitioner's team.
+    "supervision:home": ("GET", expect(LOGIN, 302, 302, 200, 200, 200)),  # practitioners: to their own page
+    "supervision:practitioner": ("GET", expect(LOGIN, 200, 404, 200, 404, 200)),
+    "supervision:session_create": ("GET", expect(LOGIN, 403, 404, 200, 404, 403)),
+    "supervision:session_detail": ("GET", expect(LOGIN, 200, 404, 200, 404, 200)),
+    "supervision:session_edit": ("GET", expect(LOGIN, 403, 404, 200, 404, 403)),
+    "supervision:case_notes": ("GET", CASE_READ),
+    # Notes are the supervisor's and the practitioner's conversation: an empty note is refused (400).
+    "supervision:note_create": ("POST", expect(LOGIN, 400, 404, 400, 404, 403)),
+    # The client link (letters/client_views.py). The world's letter is ready, so a retry is refused with a
+    # message and sends those who may write back to the letter.
+    "letters:retry": ("POST", expect(LOGIN, 302, 404, 403, 404, 302)),
+    "letters:link_create": ("GET", CASE_WRITE),
+    "letters:link_revoke": ("GET", CASE_WRITE),
+    # The client's side has no accounts: the link (and the cookie it is swapped for) is the key, the
+    # same for every role, and a staff log-in adds nothing. The world holds the link's token and, in
+    # the test client, the cookie of an opened letter: the link and the landing page redirect onwards.
+    "letters:client_link": ("GET", expect(302, 302, 302, 302, 302, 302)),
+    "letters:client_open": ("GET", expect(302, 302, 302, 302, 302, 302)),
+    "letters:client_letter": ("GET", PUBLIC),
+    "letters:client_pdf": ("GET", PUBLIC),
+    # Data protection (retention, erasure, subject access export): administrators only, like the Django admin.
+    "dataprotection:overview": ("GET", ADMINISTRATORS),
+    "dataprotection:erase": ("GET", ADMINISTRATORS),
+    "dataprotection:export_start": ("GET", ADMINISTRATORS),
+    # The world's export belongs to the administrator; its one download streams it (200).
+    "dataprotection:export_detail": ("GET", ADMINISTRATORS),
+    "dataprotection:export_status": ("GET", ADMINISTRATORS),
+    "dataprotection:export_download": ("GET", ADMINISTRATORS),
     # Outcomes (the world's team and practitioner): a team is for its supervisors and administrators,
     # a practitioner's outcomes also for themselves; anyone else is told they do not exist.
     "outcomes:index": ("GET", expect(LOGIN, 302, 302, 200, 200, 200)),  # practitioners go to their own page
@@ -115,6 +149,9 @@ MATRIX = {
     "outcomes:practitioner": ("GET", CASE_READ),
     "outcomes:practitioner_csv": ("GET", CASE_READ),
 }
+
+# Anonymous redirects that are not to the log-in page.
+NOT_TO_LOGIN = {"logout", "letters:client_link", "letters:client_open"}
 
 # Views that change a case: a POST from a role that may not write changes nothing.
 WRITE_URLS = [name for name, (_, expected, *_headers) in MATRIX.items() if expected is CASE_WRITE] + [
@@ -144,7 +181,7 @@ def test_every_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def world(case, practitioner, other_practitioner, supervisor, other_supervisor, administrator):
+def world(client, case, practitioner, other_practitioner, supervisor, other_supervisor, administrator):
     goal = GoalFactory(case=case)
     consent = ConsentFactory(case=case, purpose=Consent.Purpose.SUPERVISION)
     film = FilmFactory(case=case, poster=ContentFile(b"jpeg", name="poster.jpg"))
@@ -160,6 +197,19 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
     letter.render_status = TrajectLetter.RenderStatus.READY
     letter.pdf = ContentFile(b"%PDF-1.7", name="letter.pdf")
     letter.save()
+    supervision_session = SupervisionSession.objects.create(
+        practitioner=practitioner, supervisor=supervisor, duration_minutes=60
+    )
+    supervision_session.cases.add(case)
+    shared = letter_services.create_link(letter=letter, user=practitioner, days=30, with_passcode=False)
+    client.cookies[letter_links.COOKIE_NAME] = letter_links.cookie_value(shared.link, letter_links.OPEN)
+    export = SubjectAccessExport.objects.create(
+        client=case.client,
+        requested_by=administrator,
+        case_references=[case.reference],
+        status=SubjectAccessExport.Status.READY,
+        file=ContentFile(b"PK", name="export.zip"),
+    )
     users = {
         "anonymous": None,
         "owner": practitioner,
@@ -181,6 +231,11 @@ def world(case, practitioner, other_practitioner, supervisor, other_supervisor, 
         "session_id": session.pk,
         "review_id": review.pk,
         "letter_id": letter.pk,
+        "practitioner_id": practitioner.pk,
+        "supervision_session_id": supervision_session.pk,
+        "link_id": shared.link.pk,
+        "link_token": shared.token,
+        "export_id": export.pk,
         "team_id": case.team_id,
         "user_id": practitioner.pk,
         "uidb64": "MQ",
@@ -204,7 +259,7 @@ def test_role_gets_expected_status(client, world, name, role):
     url = url_for(name, kwargs)
     response = client.generic(method, url, headers=headers[0] if headers else None)
     assert response.status_code == expected[role], f"{role} {method} {url}"
-    if expected[role] == LOGIN and role == "anonymous" and name != "logout":
+    if expected[role] == LOGIN and role == "anonymous" and name not in NOT_TO_LOGIN:
         assert response["Location"].startswith(reverse("login"))
 
 

@@ -5,7 +5,10 @@ every stage of the VIG cycle: referred, just started, mid-way through the
 cycles, and closed with end ratings. Each case has its sessions (initial
 meeting, filming, shared reviews with what was said, ending), so the caseload
 shows varied next steps; generated films are linked to their filming session
-and review. Clips and letters are not made here yet.
+and review, processed by the real pipeline, with tagged clips and stills cut
+from them. The closed case has a finalised Traject Letter with its PDF made by
+the real renderer; a case mid-way has a draft letter. With --no-films there are
+no films, clips or stills, and the letters leave the stills out.
 
 It refuses to run unless DEBUG is on, because the accounts it makes share a
 published password. Running it again changes nothing: when the demo users are
@@ -14,7 +17,7 @@ already there it only prints how to log in.
 
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -38,8 +41,12 @@ from cases.models import (
 )
 from clips import clip_pipeline, pipeline
 from clips.demo import make_demo_film
-from clips.models import Clip, ClipTag, Film, PrincipleElement
+from clips.models import Clip, ClipTag, Film, PrincipleElement, Still
+from letters import rendering as letter_rendering
+from letters import services as letter_services
+from letters.models import TrajectLetter
 from sessions.models import ClosingEvent, Session, SharedReview
+from supervision.demo import add_demo_supervision
 
 DEMO_PASSWORD = "vig-demo-2026"  # noqa: S105 - demo only; the command refuses to run without DEBUG
 LOGIN_URL = "http://127.0.0.1:8000/"
@@ -79,6 +86,25 @@ class DemoGoal:
     end: int | None = None
 
 
+@dataclass(frozen=True)
+class DemoClip:
+    """A tagged moment of a case's first film, in frames, and the still taken from it for the letter."""
+
+    start: int
+    end: int
+    caption: str
+    element: str
+    still_frame: int
+    still_caption: str
+
+
+@dataclass(frozen=True)
+class DemoLetter:
+    account_of_progress: str
+    ideas_for_future: str
+    finalised: bool
+
+
 @dataclass
 class DemoCase:
     """One case, with every date given as a number of days before today."""
@@ -108,6 +134,9 @@ class DemoCase:
     # Films recorded so far: (days ago, activity). Generated, then processed for real;
     # film N is the one looked at in review N.
     films: list[tuple[int, str]] = field(default_factory=list)
+    # Moments of the first film, cut as clips with one still each (only with films).
+    clips: list[DemoClip] = field(default_factory=list)
+    letter: DemoLetter | None = None
 
 
 # What was said at review 1, 2, 3 of any demo case.
@@ -187,6 +216,40 @@ DEMO_CASES = [
         reviews_on=[70, 28],
         filmed=[80, 35],
         films=[(80, "Baking biscuits together"), (35, "Playing a board game after school")],
+        clips=[
+            DemoClip(
+                50,
+                150,
+                "You wait while Jayden chooses a cutter",
+                "encouraging_initiatives.waiting",
+                120,
+                "Jayden picks the star cutter while you wait",
+            ),
+            DemoClip(
+                200,
+                290,
+                "Jayden shows you his biscuit and you smile back",
+                "receiving_initiatives.returning_eye_contact",
+                250,
+                "Jayden looks up to see if you noticed",
+            ),
+            DemoClip(
+                340,
+                450,
+                "You take turns pressing the shapes",
+                "developing_attuned_interactions.short_turns",
+                400,
+                "Your turn, then his",
+            ),
+        ],
+        letter=DemoLetter(
+            account_of_progress=(
+                "In our first film you waited while Jayden chose what to do, and he started talking to you.\n\n"
+                "(Draft: to finish after the next review.)"
+            ),
+            ideas_for_future="",
+            finalised=False,
+        ),
         before={
             "child": "Jayden is loving but has a temper. He goes quiet when school has gone badly.",
             "relationship": "We argue a lot at tea time. I feel like I'm always telling him off.",
@@ -249,6 +312,47 @@ DEMO_CASES = [
             "relationship": "He comes and finds me when something has gone wrong. We have our own jokes.",
         },
         closed=40,
+        films=[(185, "Kicking a ball about in the garden")],
+        clips=[
+            DemoClip(
+                40,
+                140,
+                "Tyler passes the ball back and you wait for him",
+                "encouraging_initiatives.waiting",
+                90,
+                "You wait; Tyler decides where the ball goes",
+            ),
+            DemoClip(
+                180,
+                280,
+                "Tyler laughs when the ball goes over the fence, and so do you",
+                "developing_attuned_interactions.having_fun",
+                230,
+                "Laughing together",
+            ),
+            DemoClip(
+                320,
+                430,
+                "Tyler asks you to hold the goal still",
+                "developing_attuned_interactions.co_operating",
+                380,
+                "Tyler asks for your help",
+            ),
+        ],
+        letter=DemoLetter(
+            account_of_progress=(
+                "When we started, you told me Tyler kept you at arm's length and you were never sure what he "
+                "was feeling. In the films we saw him come back to you again and again: passing you the ball, "
+                "laughing with you, asking you to help.\n\n"
+                "You noticed that when you waited, Tyler chose to include you. Now he comes to find you when "
+                "something has gone wrong, and you have your own jokes."
+            ),
+            ideas_for_future=(
+                "Keep making time for the garden and for football. Carry on waiting for Tyler to start, and "
+                "notice out loud when he asks for help."
+            ),
+            finalised=True,
+        ),
         consents=[
             (P.FILMING, 215, None),
             (P.SUPERVISION, 215, None),
@@ -353,11 +457,15 @@ class Command(BaseCommand):
             users = self.create_users()
             # Oldest first, so references run in the order the cases opened.
             cases = [(spec, self.create_case(spec, users)) for spec in sorted(DEMO_CASES, key=lambda s: -s.opened)]
+            add_demo_supervision(users, [case for _, case in cases])
 
         # After the commit: processing runs the real pipeline, which writes as it goes.
         if not options["no_films"]:
             for spec, case in cases:
                 self.add_films(spec, case)
+        for spec, case in cases:
+            if spec.letter is not None:
+                self.add_letter(spec.letter, case)
 
         self.stdout.write(self.style.SUCCESS(f"Demo data created: {len(users)} users, {len(DEMO_CASES)} cases."))
         self.print_logins()
@@ -534,36 +642,65 @@ class Command(BaseCommand):
             pipeline.process_film(film.pk)
             film.refresh_from_db()
             self.stdout.write(f"Demo film for {case.reference}: {film.get_status_display().lower()}.")
-            if number == 1 and film.is_ready:
-                self.add_clips(film, case)
+            if number == 1 and film.is_ready and spec.clips:
+                self.add_clips(spec.clips, film, case)
 
-    def add_clips(self, film: Film, case: Case) -> None:
-        """Three tagged moments of the first film, cut by the real clip pipeline, ready for the shared review."""
-        moments = [
-            (50, 150, "You wait while Jayden chooses a cutter", "encouraging_initiatives.waiting"),
-            (
-                200,
-                290,
-                "Jayden shows you his biscuit and you smile back",
-                "receiving_initiatives.returning_eye_contact",
-            ),
-            (340, 450, "You take turns pressing the shapes", "developing_attuned_interactions.short_turns"),
-        ]
-        for position, (start, end, caption, element_code) in enumerate(moments, start=1):
-            element = PrincipleElement.objects.select_related("principle").get(code=element_code)
+    def add_clips(self, moments: list[DemoClip], film: Film, case: Case) -> None:
+        """Tagged moments of the first film, cut by the real clip pipeline, ready for the shared review,
+        each with a still made by the real still pipeline, ready for the letter."""
+        for position, moment in enumerate(moments, start=1):
+            element = PrincipleElement.objects.select_related("principle").get(code=moment.element)
             clip = Clip.objects.create(
                 film=film,
-                start_frame=start,
-                end_frame=end,
-                caption=caption,
+                start_frame=moment.start,
+                end_frame=moment.end,
+                caption=moment.caption,
                 helping_question=case.helping_questions.first(),
                 position=position,
                 created_by=case.practitioner,
             )
             ClipTag.objects.create(clip=clip, principle=element.principle, element=element)
             clip_pipeline.process_clip(clip.pk)
+            clip.refresh_from_db()
+            if clip.status == Clip.Status.READY:
+                still = Still.objects.create(
+                    clip=clip, frame=moment.still_frame, caption=moment.still_caption, created_by=case.practitioner
+                )
+                clip_pipeline.process_still(still.pk)
         ready = film.clips.filter(status=Clip.Status.READY).count()
-        self.stdout.write(f"Demo clips for {case.reference}: {ready} of {len(moments)} ready.")
+        stills = Still.objects.filter(clip__film=film, status=Still.Status.READY).count()
+        self.stdout.write(
+            f"Demo clips for {case.reference}: {ready} of {len(moments)} ready, with {stills} stills for the letter."
+        )
+
+    def add_letter(self, spec: DemoLetter, case: Case) -> None:
+        """A Traject Letter written through the letters services; a finalised one is rendered to PDF here,
+        by the same function the worker runs (its queued render then finds nothing left to do)."""
+        with transaction.atomic():
+            letter = letter_services.start_draft(case, case.practitioner)
+            letter.account_of_progress = spec.account_of_progress
+            letter.ideas_for_future = spec.ideas_for_future
+            stills = list(letter_services.ready_stills(case))
+            if not stills:
+                letter.left_out = ["stills"]
+            letter.save()
+            letter.stills.set(stills)
+            if spec.finalised:
+                letter_services.finalise(letter, case.practitioner)
+                if case.closed_on:
+                    # Dated the day of the ending, as it would have been.
+                    ending = timezone.make_aware(datetime.combine(case.closed_on, time(15, 0)))
+                    TrajectLetter.objects.filter(pk=letter.pk).update(finalised_at=ending)
+        if spec.finalised:
+            letter_rendering.render_letter_pdf(letter.pk)
+        letter.refresh_from_db()
+        state = letter.get_status_display().lower()
+        if spec.finalised:
+            state += f", PDF {letter.get_render_status_display().lower()}"
+        self.stdout.write(
+            f"Demo Traject Letter for {case.reference}: version {letter.version}, {state}, "
+            f"{len(stills)} still{'' if len(stills) == 1 else 's'}."
+        )
 
     def print_logins(self):
         User = get_user_model()
