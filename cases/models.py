@@ -271,6 +271,9 @@ class GoalRating(models.Model):
                 fields=["goal", "review_number"], condition=Q(phase="review"), name="one_rating_per_goal_review"
             ),
         ]
+        # Covers the outcomes' join from a goal to its rating at one phase (outcomes/figures.py),
+        # so the score is read from the index without touching the table.
+        indexes = [models.Index(fields=["goal", "phase", "score"], name="rating_goal_phase_score")]
 
     def __str__(self):
         return f"{self.label}: {self.score}"

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "letters",
     "supervision",
     "dataprotection",
+    "outcomes",
 ]
 
 # The reverse proxies in front of the web processes (nginx): requests from them

@@ -20,5 +20,6 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("audit/", include("audit.urls")),
     path("data-protection/", include("dataprotection.urls")),
+    path("outcomes/", include("outcomes.urls")),
     path("admin/", admin.site.urls),
 ]

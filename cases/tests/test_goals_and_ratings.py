@@ -24,8 +24,9 @@ Phase = GoalRating.Phase
 # Session and user (2), the case (1), its view event (1), Helping Questions,
 # descriptions, consents, goals, ratings, films, sessions, closings (8: see
 # sessions.progress), the session pushed on (3), supervision notes, review films and
-# supervision sessions (3: see supervision_tags), the retention policy (1). The same for 2 goals as for 10.
-CASE_PAGE_QUERIES = 19
+# supervision sessions (3: see supervision_tags), the retention policy (1), the principle
+# profile (2, clips/profile.py). The same for 2 goals as for 10.
+CASE_PAGE_QUERIES = 21
 
 
 def ratings_url(case) -> str:

@@ -181,8 +181,9 @@ def test_a_review_rating_shows_in_the_goal_chart(client, case, practitioner):
 
 # Session and user (2), the case (1), its view event (1), the 8 prefetches of
 # sessions.progress, the session pushed on (3), supervision notes, review films
-# and supervision sessions (3: see supervision_tags), the retention policy (1).
-CASE_PAGE_QUERIES = 19
+# and supervision sessions (3: see supervision_tags), the retention policy (1), the
+# principle profile (2, clips/profile.py).
+CASE_PAGE_QUERIES = 21
 
 
 @pytest.mark.parametrize("size", [1, 5])

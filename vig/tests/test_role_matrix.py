@@ -151,6 +151,13 @@ MATRIX = {
     "accounts:two_factor_remove": ("POST", expect(LOGIN, 302, 302, 302, 302, 302)),
     # New recovery codes: for those with an app (here the verified staff); others are sent back.
     "accounts:recovery_codes": ("POST", expect(LOGIN, 302, 302, 200, 200, 200)),
+    # Outcomes (the world's team and practitioner): a team is for its supervisors and administrators,
+    # a practitioner's outcomes also for themselves; anyone else is told they do not exist.
+    "outcomes:index": ("GET", expect(LOGIN, 302, 302, 200, 200, 200)),  # practitioners go to their own page
+    "outcomes:team": ("GET", expect(LOGIN, 404, 404, 200, 404, 200)),
+    "outcomes:team_csv": ("GET", expect(LOGIN, 404, 404, 200, 404, 200)),
+    "outcomes:practitioner": ("GET", CASE_READ),
+    "outcomes:practitioner_csv": ("GET", CASE_READ),
 }
 
 # Anonymous redirects that are not to the log-in page.
@@ -239,6 +246,8 @@ def world(client, case, practitioner, other_practitioner, supervisor, other_supe
         "link_id": shared.link.pk,
         "link_token": shared.token,
         "export_id": export.pk,
+        "team_id": case.team_id,
+        "user_id": practitioner.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
     }
