@@ -47,6 +47,9 @@ PAGES = [
     ("supervisor of two teams", TWO_TEAMS, "cases:review", {"flag": "attention"}, True),
     ("administrator: every team", ADMIN, "cases:review", {}, False),
     ("practitioner's own caseload", PRACTITIONER, "cases:list", {}, False),
+    # Outcomes (the outcomes app): the supervisor's team, and one practitioner of it, last 12 months.
+    ("outcomes: supervisor's team", SUPERVISOR, "outcomes:team", {}, True),
+    ("outcomes: a practitioner", SUPERVISOR, "outcomes:practitioner", {}, True),
 ]
 
 
@@ -117,6 +120,20 @@ def run(data_dir: Path, args) -> int:
             _drop_postgres(args.database_url)
 
 
+def _url(name: str, user) -> str:
+    """The page's address; the outcomes pages name the user's first team, or a practitioner in it."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    if name == "outcomes:team":
+        return reverse(name, kwargs={"team_id": user.supervised_teams.order_by("pk").first().pk})
+    if name == "outcomes:practitioner":
+        team = user.supervised_teams.order_by("pk").first()
+        practitioner = get_user_model().objects.filter(team=team).order_by("pk").first()
+        return reverse(name, kwargs={"user_id": practitioner.pk})
+    return reverse(name)
+
+
 def measure(args) -> int:
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -128,6 +145,7 @@ def measure(args) -> int:
     from django.urls import clear_url_caches, include, path, reverse
 
     from cases.models import Case
+    from vig.testing.two_factor import force_login_verified
 
     @login_required
     def trivial(request):
@@ -144,9 +162,9 @@ def measure(args) -> int:
     clients = {}
     for name, user in users.items():
         clients[name] = Client()
-        clients[name].force_login(user)
+        force_login_verified(clients[name], user)  # supervisors and administrators give a second factor
     targets = [("trivial view (baseline)", SUPERVISOR, reverse("bench_trivial"), {}, False)]
-    targets += [(label, user, reverse(url), params, goal) for label, user, url, params, goal in PAGES]
+    targets += [(label, user, _url(url, users[user]), params, goal) for label, user, url, params, goal in PAGES]
 
     queries = {}
     for label, user, url, params, _ in targets:  # warm-up, and a check that each page answers

@@ -217,10 +217,11 @@ def measure(world: dict, *, requests: int, baseline_runs: int) -> int:
     from cases.models import Case
     from outcomes import figures
     from outcomes.forms import last_twelve_months
+    from vig.testing.two_factor import force_login_verified
 
     team, supervisor, practitioner = world["team"], world["supervisor"], world["practitioner"]
     client = Client()
-    client.force_login(supervisor)
+    force_login_verified(client, supervisor)  # supervisors give a second factor
     urls = {
         "team": reverse("outcomes:team", kwargs={"team_id": team.pk}),
         "practitioner": reverse("outcomes:practitioner", kwargs={"user_id": practitioner.pk}),
