@@ -163,7 +163,7 @@ def client_letter(request):
     link, present = _opened_link(request)
     if link is None:
         return unavailable(request, counted=present)
-    letter = link.letter
+    letter = link.letter_to_show()
     ready = letter.render_status == TrajectLetter.RenderStatus.READY and bool(letter.pdf)
     download_url = reverse("letters:client_pdf") if ready else None
     response = HttpResponse(letter_html(letter, client_view=True, download_url=download_url))
@@ -177,7 +177,7 @@ def client_pdf(request):
     link, present = _opened_link(request)
     if link is None:
         return unavailable(request, counted=present)
-    letter = link.letter
+    letter = link.letter_to_show()
     if letter.render_status != TrajectLetter.RenderStatus.READY or not letter.pdf:
         return HttpResponseNotFound("The PDF of your letter is not ready yet.", content_type="text/plain")
     with transaction.atomic():

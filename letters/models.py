@@ -154,6 +154,27 @@ class ClientLink(models.Model):
     def has_passcode(self) -> bool:
         return bool(self.passcode_hash)
 
+    def letter_to_show(self) -> TrajectLetter:
+        """The newest finalised version of the letter whose PDF is ready, from this link's version on.
+
+        A correction makes a new version; the old one stays readable to staff, but
+        the client, who may only ever have been given this one link, reads the
+        corrected letter as soon as its PDF is made (until then, the version the
+        link was made for).
+        """
+        newer = (
+            TrajectLetter.objects.filter(
+                case_id=self.letter.case_id,
+                status=TrajectLetter.Status.FINALISED,
+                render_status=TrajectLetter.RenderStatus.READY,
+                version__gt=self.letter.version,
+            )
+            .exclude(pdf="")
+            .order_by("-version")
+            .first()
+        )
+        return newer or self.letter
+
     def state(self, now=None) -> str:
         """Revoked before locked before expired: the practitioner's own act is named first."""
         now = now or timezone.now()

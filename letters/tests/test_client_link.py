@@ -375,3 +375,27 @@ def test_a_link_with_extra_path_gets_the_same_page(client, letter):
         response = client.get(path)
         assert (response.status_code, response.content) == unavailable_page(client), path
         assert response["Cache-Control"] == "no-store"
+
+
+def test_a_link_shows_the_corrected_letter_once_its_pdf_is_made(client, letter, practitioner):
+    shared = make_link(letter)
+    correction = write_letter(client, letter.case, practitioner, account_of_progress="The corrected account.")
+    client.post(reverse("letters:finalise", args=[letter.case.reference, correction.pk]))
+    client.logout()
+
+    # Version 2 is finalised but its PDF is still being made: the client reads version 1.
+    page = open_letter(client, shared.token)
+    page = client.get(page.url)
+    assert "You noticed how Sam waited for you." in page.content.decode()
+    assert "The corrected account." not in page.content.decode()
+
+    correction.refresh_from_db()
+    correction.pdf.save("v2.pdf", ContentFile(b"%PDF-1.7 version 2"), save=False)
+    correction.render_status = TrajectLetter.RenderStatus.READY
+    correction.save()
+
+    page = client.get(reverse("letters:client_letter"))
+    assert "The corrected account." in page.content.decode()
+    pdf = client.get(reverse("letters:client_pdf"))
+    assert b"".join(pdf.streaming_content) == b"%PDF-1.7 version 2"
+    assert correction.download_name() in pdf["Content-Disposition"]
