@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='letters_need_approval',
-            field=models.BooleanField(default=False, help_text='A supervisor of the team approves each Traject Letter before it is finalised.'),
+            model_name="team",
+            name="letters_need_approval",
+            field=models.BooleanField(
+                default=False, help_text="A supervisor of the team approves each Traject Letter before it is finalised."
+            ),
         ),
     ]
