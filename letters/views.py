@@ -115,20 +115,36 @@ def letter_preview(request, reference, letter_id):
     return response
 
 
+def _take_step(request, case, letter_id, step, *, summary: str, done: str, refused=messages.error):
+    """One step of a letter's life (ask, approve, finalise, retry) on the locked row, audited.
+
+    A step the letter is not ready for (services.LetterError) is told to the user
+    and changes nothing; `done` may name the letter's {version}.
+    """
+    with transaction.atomic():
+        letter = _letter(case, letter_id, lock=True)
+        try:
+            step(letter)
+        except services.LetterError as exc:
+            refused(request, str(exc))
+        else:
+            record(request, Action.UPDATE, letter, case=case, summary=summary)
+            messages.success(request, done.format(version=letter.version))
+    return redirect(letter.get_absolute_url())
+
+
 @login_required
 @require_POST
 def letter_ask_approval(request, reference, letter_id):
     case = get_case_for_user(request, reference, edit=True)
-    with transaction.atomic():
-        letter = _letter(case, letter_id, lock=True)
-        try:
-            services.ask_for_approval(letter)
-        except services.LetterError as exc:
-            messages.error(request, str(exc))
-        else:
-            record(request, Action.UPDATE, letter, case=case, summary="asked for approval")
-            messages.success(request, "Sent to the team's supervisors for approval.")
-    return redirect(letter.get_absolute_url())
+    return _take_step(
+        request,
+        case,
+        letter_id,
+        services.ask_for_approval,
+        summary="asked for approval",
+        done="Sent to the team's supervisors for approval.",
+    )
 
 
 def _supervises(user, case) -> bool:
@@ -142,32 +158,28 @@ def letter_approve(request, reference, letter_id):
     case = get_case_for_user(request, reference)
     if not _supervises(request.user, case):
         raise PermissionDenied("Only a supervisor of the case's team approves its letter.")
-    with transaction.atomic():
-        letter = _letter(case, letter_id, lock=True)
-        try:
-            services.approve(letter, request.user)
-        except services.LetterError as exc:
-            messages.error(request, str(exc))
-        else:
-            record(request, Action.UPDATE, letter, case=case, summary="approved")
-            messages.success(request, "Letter approved. The practitioner can now finalise it.")
-    return redirect(letter.get_absolute_url())
+    return _take_step(
+        request,
+        case,
+        letter_id,
+        lambda letter: services.approve(letter, request.user),
+        summary="approved",
+        done="Letter approved. The practitioner can now finalise it.",
+    )
 
 
 @login_required
 @require_POST
 def letter_finalise(request, reference, letter_id):
     case = get_case_for_user(request, reference, edit=True)
-    with transaction.atomic():
-        letter = _letter(case, letter_id, lock=True)
-        try:
-            services.finalise(letter, request.user)
-        except services.LetterError as exc:
-            messages.error(request, str(exc))
-        else:
-            record(request, Action.UPDATE, letter, case=case, summary="finalised")
-            messages.success(request, f"Traject Letter version {letter.version} finalised. The PDF is being made.")
-    return redirect(letter.get_absolute_url())
+    return _take_step(
+        request,
+        case,
+        letter_id,
+        lambda letter: services.finalise(letter, request.user),
+        summary="finalised",
+        done="Traject Letter version {version} finalised. The PDF is being made.",
+    )
 
 
 @login_required
@@ -175,16 +187,15 @@ def letter_finalise(request, reference, letter_id):
 def letter_retry(request, reference, letter_id):
     """Try again to make the PDF of a finalised letter whose rendering failed."""
     case = get_case_for_user(request, reference, edit=True)
-    with transaction.atomic():
-        letter = _letter(case, letter_id, lock=True)
-        try:
-            services.retry_render(letter)
-        except services.LetterError as exc:
-            messages.info(request, str(exc))
-        else:
-            record(request, Action.UPDATE, letter, case=case, summary="PDF retried")
-            messages.success(request, "Trying again to make the PDF.")
-    return redirect(letter.get_absolute_url())
+    return _take_step(
+        request,
+        case,
+        letter_id,
+        services.retry_render,
+        summary="PDF retried",
+        done="Trying again to make the PDF.",
+        refused=messages.info,
+    )
 
 
 @login_required
