@@ -25,7 +25,9 @@ from . import two_factor
 GENERATION_SESSION_KEY = "vig_session_generation"
 
 # What a user who still owes a second factor may reach: leaving, the two-factor
-# pages themselves, and the health check. Static files never reach Django's
+# pages themselves, the health check, and a client's letter link (the link and
+# its cookie are the key there, not the account, so a half-logged-in staff
+# member opening a family's link is treated like anyone else). Static files never reach Django's
 # views in production, and the test and development servers serve them before
 # the middleware.
 TWO_FACTOR_OPEN_URLS = {
@@ -34,6 +36,10 @@ TWO_FACTOR_OPEN_URLS = {
     "accounts:two_factor_enrol",
     "accounts:two_factor_verify",
     "healthz",
+    "letters:client_link",
+    "letters:client_open",
+    "letters:client_letter",
+    "letters:client_pdf",
 }
 
 

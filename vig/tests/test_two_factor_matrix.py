@@ -2,7 +2,7 @@
 
 The role matrix (test_role_matrix.py) runs with verified sessions (force_login,
 see vig/testing/two_factor.py); here the same world is walked with a raw log-in.
-Only leaving, the two-factor pages and the health check stay open.
+Only leaving, the two-factor pages, the health check and a client's letter link stay open.
 """
 
 import pytest
@@ -53,8 +53,11 @@ def test_a_verified_administrator_reaches_the_django_admin(client, administrator
     assert client.get(reverse(url)).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["logout", "healthz"])
-def test_leaving_and_the_health_check_stay_open(client, world, name):  # noqa: F811
+@pytest.mark.parametrize(
+    "name",
+    ["logout", "healthz", "letters:client_link", "letters:client_open", "letters:client_letter", "letters:client_pdf"],
+)
+def test_leaving_the_health_check_and_a_clients_letter_link_stay_open(client, world, name):  # noqa: F811
     users, kwargs = world
     force_login_unverified(client, users["supervisor"])
     method, expected, *_ = MATRIX[name]
