@@ -15,7 +15,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case as SqlCase
 
 from sessions.progress import REVIEW_DUE_DAYS
 
@@ -54,8 +55,10 @@ FLAGS = [
 # name -> (label, order); ties broken by reference so pages never overlap.
 SORTS = {
     "attention": ("Needing attention first", ["-needs_attention", "status", "-opened_on", "-pk"]),
-    "last_contact": ("Longest without contact", ["summary__quiet_since", "pk"]),
-    "due": ("Review due soonest", ["summary__review_due_on", "pk"]),
+    # Where NULLs go differs (SQLite: first going up; PostgreSQL: last), so it is said: a case with
+    # no date (or no summary yet) comes after those with one, on every database.
+    "last_contact": ("Longest without contact", [F("summary__quiet_since").asc(nulls_last=True), "pk"]),
+    "due": ("Review due soonest", [F("summary__review_due_on").asc(nulls_last=True), "pk"]),
     "opened": ("Newest first", ["-opened_on", "-pk"]),
     "opened_oldest": ("Oldest first", ["opened_on", "pk"]),
     "reference": ("Reference", ["reference"]),
@@ -123,8 +126,14 @@ def filter_caseload(cases: QuerySet, filters: dict, today: date) -> QuerySet:
         )
     _, order = SORTS.get(filters.get("sort") or "attention", SORTS["attention"])
     if "-needs_attention" in order:
+        # A CASE, not the bare condition: a comparison with a NULL date is NULL, not false, and
+        # PostgreSQL puts NULLs first when sorting down, so cases with no dates would lead.
         cases = cases.annotate(
-            needs_attention=ExpressionWrapper(flag_conditions(today)["attention"], output_field=BooleanField())
+            needs_attention=SqlCase(
+                When(flag_conditions(today)["attention"], then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
         )
     return cases.order_by(*order)
 
