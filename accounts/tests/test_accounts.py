@@ -1,4 +1,5 @@
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError
@@ -24,6 +25,15 @@ def test_a_wrong_password_is_refused_with_a_message(client, practitioner):
     response = log_in(client, practitioner.username, "wrong-password")
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_an_over_long_user_name_is_refused_with_a_message_before_any_attempt_is_recorded(client):
+    """A user name longer than any account's went on to django-axes, whose record of it failed on PostgreSQL."""
+    response = log_in(client, "0" * 300, "any-password")
+
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
 
 
 def test_repeated_failures_lock_the_account_even_with_the_right_password(client, practitioner):
