@@ -119,10 +119,12 @@ def open_letter(case):
     return case.letters.exclude(status=TrajectLetter.Status.FINALISED).first()
 
 
+@transaction.atomic
 def start_draft(case, user) -> TrajectLetter:
     """A new draft, filled from the record and from the latest finalised version if there is one.
 
-    Call inside a transaction. An open draft is returned as it is.
+    An open draft is returned as it is. Atomic (and joining the caller's transaction), so the
+    finalised version it copies from is locked while the new version number is taken.
     """
     existing = open_letter(case)
     if existing is not None:
