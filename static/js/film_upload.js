@@ -105,6 +105,9 @@
   fileInput.addEventListener("change", function () {
     choose(fileInput.files[0]);
   });
+  // A film chosen before this script ran (a slow connection, a quick hand) fired its change
+  // event with nobody listening: take it up now.
+  if (fileInput.files.length) choose(fileInput.files[0]);
   drop.addEventListener("click", function (event) {
     if (!event.target.closest("label")) fileInput.click(); // the label opens the picker itself
   });
