@@ -120,7 +120,8 @@ def css_string(text: str) -> str:
     return "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text)
 
 
-# The preview links this file (letters/static/letters/letter.css); the PDF gets its text.
+# The preview links this file (letters/static/letters/letter.css, and letter-screen.css for screens
+# only); the PDF gets its text, so WeasyPrint never meets a rule it cannot read.
 LETTER_CSS_PATH = Path(__file__).resolve().parent / "static" / "letters" / "letter.css"
 
 

@@ -94,7 +94,7 @@ def test_the_letter_preview_is_styled_from_its_own_stylesheet(live_server, page,
     expect(page.get_by_role("heading", level=1)).to_have_text("Traject Letter")
     page.wait_for_load_state("networkidle")
 
-    # letter.css's screen rules applied (a column as wide as A4): the stylesheet loaded under the CSP.
+    # letter-screen.css's rules applied (a column as wide as A4): the stylesheet loaded under the CSP.
     assert page.locator("body").evaluate("b => getComputedStyle(b).maxWidth") == "793.701px"
     assert violations == []
 

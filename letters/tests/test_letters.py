@@ -1,6 +1,7 @@
 """The Traject Letter: drafting, missing data, one template for preview and PDF, versions, approval."""
 
 import datetime
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -299,3 +300,12 @@ def test_only_the_cases_ready_stills_can_be_chosen(client, full_case, practition
     response = client.post(letter.get_absolute_url(), {"account_of_progress": "x", "stills": [stranger.pk]})
     assert response.status_code == 200
     assert not letter.stills.exists()
+
+
+def test_weasyprint_reads_every_rule_of_the_pdfs_stylesheet(client, full_case, practitioner, caplog):
+    """A rule WeasyPrint cannot read is dropped with a warning on every render: screen-only rules stay out."""
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+
+    finalise_and_render(client, full_case, write_letter(client, full_case, practitioner))
+
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
