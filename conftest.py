@@ -79,3 +79,14 @@ def isolated_cache(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{uuid.uuid4()}"}
     }
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """A storage of its own for one test, so "the files are gone" can be checked by listing it."""
+    root = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
+    }
+    return root

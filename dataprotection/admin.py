@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from vig.admin import ReadOnlyAdmin
+
 from .models import CaseErasure, RetentionPolicy, RetentionRun, SubjectAccessExport
 
 
@@ -18,18 +20,6 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         RetentionPolicy.objects.get_or_create(pk=1)
         return super().changelist_view(request, extra_context)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    # Records of what was deleted are evidence: read in the admin, never changed there.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RetentionRun)

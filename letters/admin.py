@@ -4,11 +4,13 @@ case manager, behind the case's access check and its audit log."""
 
 from django.contrib import admin
 
+from vig.admin import ReadOnlyAdmin
+
 from .models import TrajectLetter
 
 
 @admin.register(TrajectLetter)
-class TrajectLetterAdmin(admin.ModelAdmin):
+class TrajectLetterAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "case", "status", "render_status", "attempts", "finalised_at", "updated_at")
     list_filter = ("status", "render_status", "case__team")
     search_fields = ("case__reference",)
@@ -34,13 +36,3 @@ class TrajectLetterAdmin(admin.ModelAdmin):
         "updated_at",
     )
     readonly_fields = fields
-
-    # A finalised letter never changes, and a draft is the practitioner's to write.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -15,3 +15,18 @@ class VigAdminSite(admin.AdminSite):
 
         user = request.user
         return user.is_active and getattr(user, "is_administrator", False) and is_verified(request)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows an administrator may read in the admin but never add, change or delete there:
+    evidence (the audit log, records of deletion) and records with their own rules for change
+    (a Traject Letter is written in the case manager and never changes once finalised)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -152,14 +152,3 @@ def principles(transactional_db):
     from django.apps import apps
 
     import_module("clips.migrations.0003_load_principles").load(apps, None)
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    """A storage of its own for one test, so "the files are gone" can be checked by listing it."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
-    }
-    return root

@@ -21,17 +21,6 @@ from sessions.models import Session
 from sessions.tests.factories import ClosingEventFactory, SessionFactory, SharedReviewFactory
 
 
-@pytest.fixture
-def media_root(settings, tmp_path):
-    """A storage of its own for one test, so "the files are gone" can be checked by listing it."""
-    root = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}},
-    }
-    return root
-
-
 def stored_files(storage=None, folder="") -> list[str]:
     """Every file name in the storage, walked through the storage API (works for a bucket too)."""
     storage = storage or default_storage
